@@ -1,0 +1,1 @@
+"""Prefect flows, the CLI, publication and operations (the only package that imports Prefect)."""

@@ -1,0 +1,194 @@
+"""The Prefect flow: one flow run per batch, a task per document stage and one per page.
+
+Tasks are thin wrappers over `flows.stages`; fan-out stays in the flow; tasks pass paths and
+small models, never images. Page OCR runs on a bounded thread pool (one single-threaded
+Tesseract process per worker). Any failure of a document ends in quarantine; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture, as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows import stages
+from flows.discover import DocumentSource, discover
+from flows.progress import sink
+from flows.publish import compact_manifest, read_manifest, sha256_path
+from flows.settings import Settings
+from ocr.errors import IpdError
+from ocr.models import PageOcr
+
+
+def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only errors that say they are transient (timeouts, I/O), never bad input."""
+    try:
+        state.result()
+    except IpdError as exc:
+        return exc.retryable
+    except Exception:
+        return False
+    return False
+
+
+@task(name="prepare", cache_policy=NO_CACHE)
+def prepare_task(
+    doc: DocumentSource, out: Path, settings: Settings
+) -> stages.PreparedDocument | IpdError:
+    """Bad input is an expected outcome, not a task failure: it is returned, not raised."""
+    try:
+        return stages.prepare_document(doc, out, settings)
+    except IpdError as exc:
+        if exc.retryable:
+            raise
+        return exc
+
+
+@task(
+    name="ocr-page",
+    cache_policy=NO_CACHE,
+    retry_condition_fn=_retry_transient,
+    retry_delay_seconds=1,
+)
+def ocr_task(page: stages.PreparedPage, settings: Settings) -> PageOcr:
+    return stages.ocr_page(page, settings)
+
+
+@task(name="finish", cache_policy=NO_CACHE)
+def finish_task(
+    prepared: stages.PreparedDocument, pages: list[PageOcr], out: Path, settings: Settings,
+    timings: dict[str, float],
+) -> stages.DocumentResult:  # fmt: skip
+    return stages.finish_document(prepared, pages, out, settings, timings)
+
+
+@task(name="quarantine", cache_policy=NO_CACHE)
+def quarantine_task(
+    doc: DocumentSource, out: Path, error: Any, settings: Settings
+) -> stages.DocumentResult:
+    return stages.quarantine_document(doc, out, error, settings)
+
+
+def _unchanged(
+    doc: DocumentSource, out: Path, manifest: dict[str, dict[str, Any]], fingerprint: str
+) -> bool:
+    """A document already processed from the same bytes with the same settings is not redone."""
+    entry = manifest.get(doc.doc_id)
+    if not entry or entry.get("settings") != fingerprint or not doc.path.exists():
+        return False
+    if not all((out / rel).exists() for rel in entry.get("outputs", {})):
+        return False
+    try:
+        return entry["source"]["sha256"] == sha256_path(doc.path)
+    except OSError:
+        return False
+
+
+def run_documents(
+    docs: list[DocumentSource], out: Path, settings: Settings
+) -> list[stages.DocumentResult]:
+    """The body of the batch flow (kept apart so other flows can reuse it)."""
+    logger = get_run_logger()
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(out)
+    fingerprint = settings.fingerprint()
+    todo, results = [], []
+    for doc in docs:
+        if _unchanged(doc, out, manifest, fingerprint):
+            entry = manifest[doc.doc_id]
+            results.append(stages.DocumentResult(doc_id=doc.doc_id, status=entry["status"], pages=0,
+                                                 reason="unchanged since the last run"))  # fmt: skip
+        else:
+            todo.append(doc)
+    if len(results):
+        logger.info("%d document(s) unchanged since the last run: skipped", len(results))
+    progress = sink()
+    progress.start(len(todo), 0)
+
+    def quarantine(doc: DocumentSource, exc: BaseException) -> None:
+        logger.warning("%s quarantined: %s", doc.doc_id, exc)
+        try:
+            res = (
+                quarantine_task.with_options(task_run_name=f"quarantine {doc.doc_id}")
+                .submit(doc, out, exc, settings)
+                .result()
+            )
+        except Exception as qexc:  # e.g. the output disk is full: the input stays where it is
+            logger.error("%s could not be quarantined: %s", doc.doc_id, qexc)
+            res = stages.DocumentResult(doc_id=doc.doc_id, status="failed", pages=0,
+                                        reason=f"{exc}; quarantine failed: {qexc}")  # fmt: skip
+        results.append(res)
+        progress.document_done(doc.doc_id, res.status)
+
+    started = {doc.doc_id: time.perf_counter() for doc in todo}
+    prep: dict[PrefectFuture[Any], DocumentSource] = {
+        prepare_task.with_options(task_run_name=f"prepare {doc.doc_id}").submit(
+            doc, out, settings
+        ): doc
+        for doc in todo
+    }
+    pending: dict[str, tuple[stages.PreparedDocument, list[PrefectFuture[Any]], float]] = {}
+    for fut in as_completed(list(prep)):
+        doc = prep[fut]
+        try:
+            prepared = fut.result()
+        except Exception as exc:
+            quarantine(doc, exc)
+            continue
+        if isinstance(prepared, BaseException):
+            quarantine(doc, prepared)
+            continue
+        page_futures = [
+            ocr_task.with_options(
+                task_run_name=f"ocr {doc.doc_id} p{page.index + 1}", retries=settings.ocr.retries
+            ).submit(page, settings)
+            for page in prepared.pages
+        ]
+        pending[doc.doc_id] = (prepared, page_futures, time.perf_counter())
+    by_doc = {doc.doc_id: doc for doc in todo}
+    for doc_id, (prepared, page_futures, ocr_started) in pending.items():
+        doc = by_doc[doc_id]
+        try:
+            pages = []
+            for pf in page_futures:
+                page = pf.result()
+                pages.append(page)
+                progress.page_done(doc_id, page.index)
+            timings = {
+                "ingest_preprocess": prepared.seconds,
+                "ocr_wall": round(time.perf_counter() - ocr_started, 3),
+                "ocr_cpu": round(sum(p.seconds for p in pages), 3),
+            }
+            res = (
+                finish_task.with_options(task_run_name=f"finish {doc_id}")
+                .submit(prepared, pages, out, settings, timings)
+                .result()
+            )
+            results.append(res)
+            progress.document_done(doc_id, res.status)
+            logger.info(
+                "%s -> %s (%.1f s)", doc_id, res.status, time.perf_counter() - started[doc_id]
+            )
+        except Exception as exc:
+            quarantine(doc, exc)
+    compact_manifest(out)
+    return results
+
+
+@flow(name="ipdigitise-batch", log_prints=False, validate_parameters=False)
+def batch_flow(inputs: list[str], out: str, settings: Settings) -> list[stages.DocumentResult]:
+    """Digitise every document found under `inputs` into `out`."""
+    docs = discover([Path(p) for p in inputs])
+    get_run_logger().info("%d document(s) found in %s", len(docs), ", ".join(inputs))
+    return run_documents(docs, Path(out), settings)
+
+
+def run_batch(inputs: list[Path], out: Path, settings: Settings) -> list[stages.DocumentResult]:
+    runner = ThreadPoolTaskRunner(max_workers=settings.ocr.workers)
+    configured = batch_flow.with_options(task_runner=runner)
+    return configured([str(p) for p in inputs], str(out), settings)

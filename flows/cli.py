@@ -1,0 +1,161 @@
+"""The `ipdigitise` command line.
+
+Exit codes: 0 the run completed (quarantined documents included); 1 internal error;
+2 bad usage or configuration; 3 Tesseract missing or older than 5.0; 4 a language pack is
+missing; 5 no input documents found.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from flows.environment import apply_defaults
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_TESSERACT, EXIT_LANGUAGE, EXIT_NO_INPUT = 0, 1, 2, 3, 4, 5
+
+app = typer.Typer(
+    help="Digitise scanned IP documents into validated WIPO ST.96 XML and JSON.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+console = Console(stderr=True)
+
+
+@app.callback()
+def _root() -> None:
+    """Digitise scanned IP documents into validated WIPO ST.96 XML and JSON."""
+
+
+class BarSink:
+    """Drives a rich progress bar from the flow's progress events."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("documents", total=None)
+        self.pages = 0
+        self.counts: Counter[str] = Counter()
+
+    def start(self, documents: int, pages: int) -> None:
+        self.progress.update(self.task, total=documents)
+
+    def page_done(self, doc_id: str, page: int) -> None:
+        self.pages += 1
+        self._describe(doc_id)
+
+    def document_done(self, doc_id: str, status: str) -> None:
+        self.counts[status] += 1
+        self.progress.advance(self.task)
+        self._describe(doc_id)
+
+    def _describe(self, doc_id: str) -> None:
+        c = self.counts
+        self.progress.update(
+            self.task,
+            description=f"{self.pages} pages · published {c['published']} · review {c['review']}"
+            f" · quarantine {c['quarantine']}",
+        )
+
+
+@app.command()
+def run(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="scan files or folders (a sub-folder of page images is one document)"),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("out"),
+    workers: Annotated[
+        int | None, typer.Option(help="pages OCR'd at once [default: number of cores]", min=1)
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Tesseract languages, e.g. eng+fra+deu [default: eng]")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="TOML settings file", exists=True, dir_okay=False)
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="show Prefect's run logs")
+    ] = False,
+) -> None:
+    """Digitise INPUTS into OUT/published, OUT/review and OUT/quarantine, with OUT/manifest.jsonl."""
+    apply_defaults(verbose)
+    from pydantic import ValidationError
+
+    from flows.discover import discover
+    from flows.settings import load_settings
+    from ocr.errors import FatalError
+    from ocr.tesseract import check_languages, probe
+
+    try:
+        settings = load_settings(config, {"ocr": {"workers": workers, "lang": lang}})
+    except (ValidationError, OSError, ValueError) as exc:
+        console.print(f"[red]error:[/red] bad configuration: {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    missing = [p for p in inputs if not p.exists() and not p.is_symlink()]
+    if missing:
+        console.print(f"[red]error:[/red] input not found: {', '.join(map(str, missing))}")
+        raise typer.Exit(EXIT_NO_INPUT)
+    docs = discover(inputs)
+    if not docs:
+        console.print("[red]error:[/red] no documents found in the inputs")
+        raise typer.Exit(EXIT_NO_INPUT)
+    try:
+        info = probe(settings.ocr.tesseract_cmd)
+        check_languages(settings.ocr.lang, info)
+    except FatalError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(exc.exit_code) from exc
+
+    from flows.batch import run_batch
+    from flows.progress import set_sink
+
+    started = time.perf_counter()
+    console.print(
+        f"ipdigitise: {len(docs)} document(s), Tesseract {info.version} ({settings.ocr.lang}), "
+        f"{settings.ocr.workers} worker(s) -> {out}"
+    )
+    with Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console, transient=False, disable=not console.is_terminal,
+    ) as progress:  # fmt: skip
+        set_sink(BarSink(progress))
+        try:
+            results = run_batch(inputs, out, settings)
+        finally:
+            set_sink(None)
+    seconds = time.perf_counter() - started
+    counts = Counter(r.status for r in results)
+    pages = sum(r.pages for r in results)
+    table = Table(title="ipdigitise run", show_edge=False)
+    for col in ("documents", "pages", "published", "review", "quarantine", "seconds", "s/page"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        str(len(results)), str(pages), str(counts["published"]), str(counts["review"]),
+        str(counts["quarantine"]), f"{seconds:.1f}", f"{seconds / pages:.2f}" if pages else "-",
+    )  # fmt: skip
+    Console().print(table)
+    for r in results:
+        if r.status != "published" and r.reason:
+            console.print(f"  {r.status:<10} {r.doc_id}: {r.reason[:160]}")
+    console.print(f"outputs in {out.resolve()} (manifest: {out / 'manifest.jsonl'})")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""One nested, frozen settings model: defaults < TOML config file < IPDIGITISE_* env < CLI flags."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class OcrSettings(Section):
+    lang: str = Field("eng", description="Tesseract languages, e.g. eng+fra+deu")
+    psm: int = Field(3, ge=0, le=13, description="Tesseract page segmentation mode")
+    timeout: float = Field(
+        180.0, gt=0, le=3600, description="seconds per page before Tesseract is stopped"
+    )
+    tesseract_cmd: str = Field("tesseract", description="the Tesseract binary")
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256,
+                         description="pages OCR'd at once (one single-threaded Tesseract each)")  # fmt: skip
+    retries: int = Field(
+        2, ge=0, le=10, description="retries for transient OCR failures (timeouts)"
+    )
+
+
+class LimitSettings(Section):
+    max_pixels: int = Field(
+        120_000_000, ge=10_000, description="pixels per page (decompression bombs)"
+    )
+    max_pages: int = Field(500, ge=1, description="pages per document")
+    max_file_bytes: int = Field(2_000_000_000, ge=1, description="bytes per input file")
+
+
+class PreprocessSettings(Section):
+    target_dpi: float = Field(300.0, ge=100, le=600)
+    upsample_below: float = Field(250.0, ge=50, le=600, description="resize pages below this dpi")
+    assumed_dpi: float = Field(300.0, ge=50, le=1200, description="dpi for images that do not say")
+    pdf_dpi: float = Field(
+        300.0, ge=72, le=600, description="rasterisation resolution for PDF pages"
+    )
+
+
+class GateSettings(Section):
+    min_field_confidence: float = Field(
+        0.7, ge=0, le=1, description="below: document goes to review"
+    )
+    min_page_confidence: float = Field(0.6, ge=0, le=1, description="mean word confidence per page")
+    low_confidence_word: float = Field(0.6, ge=0, le=1,
+                                       description="words below are marked OCRConfidenceData in ST.96")  # fmt: skip
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="IPDIGITISE_", env_nested_delimiter="__", frozen=True, extra="forbid"
+    )
+
+    ocr: OcrSettings = OcrSettings()
+    limits: LimitSettings = LimitSettings()
+    preprocess: PreprocessSettings = PreprocessSettings()
+    gate: GateSettings = GateSettings()
+
+    def fingerprint(self) -> str:
+        """Hash of everything that changes outputs (not workers or timeouts): part of cache keys."""
+        relevant = self.model_dump(
+            exclude={"ocr": {"workers", "timeout", "retries", "tesseract_cmd"}}
+        )
+        return hashlib.sha256(repr(sorted(_flatten(relevant).items())).encode()).hexdigest()[:16]
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        out[key] = _merge(out.get(key, {}), value) if isinstance(value, dict) else value
+    return out
+
+
+def load_settings(config: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Defaults, then the TOML file, then IPDIGITISE_* environment variables, then CLI overrides."""
+    from_env = Settings().model_dump(exclude_unset=True)
+    data: dict[str, Any] = {}
+    if config is not None:
+        with config.open("rb") as fh:
+            data = tomllib.load(fh)
+    data = _merge(data, from_env)
+    data = _merge(data, {k: {kk: vv for kk, vv in v.items() if vv is not None}
+                         for k, v in (overrides or {}).items()})  # fmt: skip
+    return Settings(**data)

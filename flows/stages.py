@@ -1,0 +1,287 @@
+"""The per-document stages as plain functions (no Prefect here, so each is testable alone).
+
+prepare (decode + preprocess, pages written to a work folder) -> ocr_page (one per page) ->
+finish (map, serialise, validate, publish) ; any typed error -> quarantine.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+from pydantic import BaseModel, ConfigDict
+
+from flows.discover import DocumentSource
+from flows.publish import (
+    append_manifest,
+    copy_input,
+    outputs_with_hashes,
+    sha256_path,
+    staged_document,
+    write_atomic,
+)
+from flows.settings import Settings
+from mapping.document import build_document
+from ocr.errors import InputError, IpdError
+from ocr.ingest import IngestLimits, iter_pages
+from ocr.models import PageOcr, PreprocessReport
+from ocr.preprocess import PreprocessOptions, preprocess
+from ocr.tesseract import TesseractEngine
+from output_schemas import jsonout, st96
+from output_schemas.validate import gate
+
+
+class PreparedPage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    index: int
+    path: Path
+    dpi: float
+
+
+class PreparedDocument(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    doc_id: str
+    source: Path
+    sha256: str
+    pages: tuple[PreparedPage, ...]
+    preprocess: tuple[PreprocessReport, ...]
+    seconds: float
+
+
+class DocumentResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    doc_id: str
+    status: str
+    pages: int
+    reason: str | None = None
+    mean_confidence: float | None = None
+    fields_found: int = 0
+    findings: int = 0
+    folder: str = ""
+
+
+def work_folder(out: Path, doc_id: str) -> Path:
+    return out / ".work" / doc_id
+
+
+def prepare_document(doc: DocumentSource, out: Path, settings: Settings) -> PreparedDocument:
+    """Decode every page, preprocess it and store it (PGM: no encoding cost) for the OCR tasks."""
+    started = time.perf_counter()
+    if doc.path.is_symlink() and not doc.path.exists():
+        raise InputError(f"{doc.path.name} is a broken symbolic link", reason="broken-link")
+    if not doc.path.exists():
+        raise InputError(f"{doc.path} does not exist", reason="missing-input")
+    digest = sha256_path(doc.path)
+    limits = IngestLimits(
+        max_pixels=settings.limits.max_pixels,
+        max_pages=settings.limits.max_pages,
+        max_file_bytes=settings.limits.max_file_bytes,
+        pdf_dpi=settings.preprocess.pdf_dpi,
+        assumed_dpi=settings.preprocess.assumed_dpi,
+    )
+    opts = PreprocessOptions(
+        target_dpi=settings.preprocess.target_dpi, upsample_below=settings.preprocess.upsample_below
+    )
+    work = work_folder(out, doc.doc_id)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    pages, reports = [], []
+    for page in iter_pages(doc.path, limits):
+        ready, report = preprocess(page, opts)
+        path = work / f"page-{page.index + 1:04d}.pgm"
+        if not cv2.imwrite(str(path), ready.pixels):
+            raise IpdError(f"cannot write the work image {path}", reason="work-write-failed")
+        pages.append(PreparedPage(index=page.index, path=path, dpi=ready.dpi))
+        reports.append(report)
+    return PreparedDocument(
+        doc_id=doc.doc_id,
+        source=doc.path,
+        sha256=digest,
+        pages=tuple(pages),
+        preprocess=tuple(reports),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def engine_for(settings: Settings) -> TesseractEngine:
+    return TesseractEngine(
+        lang=settings.ocr.lang,
+        psm=settings.ocr.psm,
+        timeout=settings.ocr.timeout,
+        cmd=settings.ocr.tesseract_cmd,
+    )
+
+
+def ocr_page(page: PreparedPage, settings: Settings) -> PageOcr:
+    return engine_for(settings).recognise(page.path, index=page.index, dpi=page.dpi)
+
+
+def _fields_report(doc: Any) -> dict[str, Any]:
+    def entry(f: Any) -> dict[str, Any]:
+        return {
+            "value": f.value,
+            "inid": f.inid,
+            "confidence": f.source.confidence,
+            "page": f.source.page,
+            "bbox": f.source.bbox,
+            "raw": f.source.raw,
+        }
+
+    fields: dict[str, Any] = {name: entry(f) for name, f in doc.fields.items()}
+    if doc.ipc:
+        fields["ipc"] = [entry(f) for f in doc.ipc]
+    for role in ("applicant", "inventor", "assignee", "agent"):
+        parties = doc.parties_of(role)
+        if parties:
+            fields[f"{role}s"] = [
+                {
+                    "value": p.name,
+                    "kind": p.kind,
+                    "residence": p.residence,
+                    "country": p.country,
+                    "confidence": p.source.confidence,
+                    "page": p.source.page,
+                    "bbox": p.source.bbox,
+                    "raw": p.source.raw,
+                }  # fmt: skip
+                for p in parties
+            ]
+    return fields
+
+
+def finish_document(
+    prepared: PreparedDocument,
+    pages: list[PageOcr],
+    out: Path,
+    settings: Settings,
+    timings: dict[str, float],
+) -> DocumentResult:
+    """Map, serialise, validate and publish one document (to published/ or review/)."""
+    started = time.perf_counter()
+    doc = build_document(prepared.doc_id, sorted(pages, key=lambda p: p.index), settings.ocr.lang)
+    mapped = time.perf_counter()
+    xml = st96.to_st96(doc, low_confidence=settings.gate.low_confidence_word)
+    data = jsonout.to_json_dict(doc)
+    serialised = time.perf_counter()
+    report = gate(
+        doc,
+        xml,
+        data,
+        min_field_confidence=settings.gate.min_field_confidence,
+        min_page_confidence=settings.gate.min_page_confidence,
+    )
+    validated = time.perf_counter()
+    status = report.outcome()
+    timings = {
+        **timings,
+        "mapping": round(mapped - started, 4),
+        "serialise": round(serialised - mapped, 4),
+        "validate": round(validated - serialised, 4),
+    }
+    words = [w for p in pages for w in p.words]
+    mean_conf = round(sum(w.confidence for w in words) / len(words), 4) if words else 0.0
+    body: dict[str, Any] = {
+        "doc_id": doc.doc_id,
+        "status": status,
+        "source": {"path": str(prepared.source), "sha256": prepared.sha256},
+        "settings": settings.fingerprint(),
+        "engine": {
+            "name": "tesseract",
+            "version": pages[0].engine_version if pages else "",
+            "language": settings.ocr.lang,
+        },  # fmt: skip
+        "pages": [p.model_dump(mode="json") for p in doc.pages],
+        "preprocess": [r.model_dump(mode="json") for r in prepared.preprocess],
+        "mean_confidence": mean_conf,
+        "fields": _fields_report(doc),
+        "validation": {
+            "outcome": status,
+            "reasons": [f.message for f in report.findings if f.severity != "info"],
+            "findings": [f.model_dump(mode="json") for f in report.findings],
+        },
+        "timings": timings,
+    }
+    folder = Path(status) / doc.doc_id
+    with staged_document(out, status, doc.doc_id) as staging:
+        write_atomic(staging / f"{doc.doc_id}.st96.xml", st96.serialise(xml))
+        write_atomic(staging / f"{doc.doc_id}.json", jsonout.dumps(data))
+        body["timings"]["publish"] = round(time.perf_counter() - validated, 4)
+        write_atomic(staging / "report.json", _json_bytes(body))
+    append_manifest(
+        out,
+        {
+            "doc_id": doc.doc_id,
+            "source": {"path": str(prepared.source), "sha256": prepared.sha256},
+            "settings": settings.fingerprint(),
+            "status": status,
+            "outputs": outputs_with_hashes(out / folder, out),
+        },
+    )
+    shutil.rmtree(work_folder(out, doc.doc_id), ignore_errors=True)
+    return DocumentResult(
+        doc_id=doc.doc_id,
+        status=status,
+        pages=len(pages),
+        mean_confidence=mean_conf,
+        fields_found=len(doc.fields) + bool(doc.ipc) + len({p.role for p in doc.parties}),
+        findings=len(report.findings),
+        folder=folder.as_posix(),
+        reason="; ".join(f.message for f in report.findings if f.severity != "info")[:500] or None,
+    )
+
+
+def quarantine_document(
+    doc: DocumentSource, out: Path, error: BaseException, settings: Settings
+) -> DocumentResult:
+    """Keep a copy of the input and say why; the original is never moved or changed here."""
+    if isinstance(error, IpdError):
+        err = error.to_dict()
+    else:  # an unexpected bug must not stop the batch either
+        err = {"error_type": type(error).__name__, "stage": "pipeline", "reason": "internal-error",
+               "retryable": False, "message": str(error) or repr(error)}  # fmt: skip
+    try:
+        digest = sha256_path(doc.path) if doc.path.exists() else None
+    except OSError:
+        digest = None
+    body = {
+        "doc_id": doc.doc_id,
+        "status": "quarantine",
+        "source": {"path": str(doc.path), "sha256": digest},
+        "settings": settings.fingerprint(),
+        "error": err,
+    }
+    with staged_document(out, "quarantine", doc.doc_id) as staging:
+        if doc.path.exists():
+            try:
+                copy_input(doc.path, staging)
+            except OSError as exc:
+                body["copy_error"] = str(exc)
+        write_atomic(staging / "report.json", _json_bytes(body))
+        (staging / "REASON.txt").write_text(
+            f"{err['reason']}: {err['message']}\n", encoding="utf-8"
+        )
+    folder = Path("quarantine") / doc.doc_id
+    append_manifest(
+        out,
+        {
+            "doc_id": doc.doc_id,
+            "source": {"path": str(doc.path), "sha256": digest},
+            "settings": settings.fingerprint(),
+            "status": "quarantine",
+            "reason": err["reason"],
+            "outputs": outputs_with_hashes(out / folder, out),
+        },
+    )
+    shutil.rmtree(work_folder(out, doc.doc_id), ignore_errors=True)
+    return DocumentResult(
+        doc_id=doc.doc_id, status="quarantine", pages=0, reason=f"{err['reason']}: {err['message']}",
+        folder=folder.as_posix(),
+    )  # fmt: skip
+
+
+def _json_bytes(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")

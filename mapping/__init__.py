@@ -1,0 +1,1 @@
+"""From OCR words to an IPDocument: layout, INID parsing, normalisers and the document model."""

@@ -1,0 +1,100 @@
+"""The document model: every value keeps where it came from (page, box, OCR confidence)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+BBox = tuple[int, int, int, int]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Provenance(Frozen):
+    page: int | None = None
+    """0-based page index in the document."""
+    bbox: BBox | None = None
+    confidence: float = 0.0
+    """Mean OCR confidence (0..1) of the words the value was read from."""
+    raw: str = ""
+    """The text as OCR read it, before normalisation."""
+
+
+class Field(Frozen):
+    """One bibliographic value. `value` is normalised (ISO date, digits-only number...)."""
+
+    name: str
+    inid: str
+    value: str
+    source: Provenance = Provenance()
+
+
+class Party(Frozen):
+    """An applicant, inventor, assignee or agent, split from the printed list."""
+
+    role: Literal["applicant", "inventor", "assignee", "agent"]
+    name: str
+    kind: Literal["person", "organisation"] = "person"
+    residence: str | None = None
+    country: str | None = None
+    source: Provenance = Provenance()
+
+
+class Token(Frozen):
+    text: str
+    confidence: float
+
+
+class Paragraph(Frozen):
+    """A paragraph of running text; tokens keep word confidences for ST.96 OCRConfidenceData."""
+
+    number: str | None = None
+    tokens: tuple[Token, ...] = ()
+    source: Provenance = Provenance()
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.text for t in self.tokens)
+
+
+class PageInfo(Frozen):
+    index: int
+    kind: Literal["front", "description", "claims", "drawing", "search-report", "other", "blank"]
+    words: int
+    mean_confidence: float
+    width: int
+    height: int
+    dpi: float
+
+
+# Single-valued fields and their INID codes (WIPO ST.9). The order is the order of output.
+SINGLE_FIELDS: dict[str, str] = {
+    "office": "19",
+    "publication_number": "11",
+    "kind": "13",
+    "publication_date": "45",
+    "application_number": "21",
+    "filing_date": "22",
+    "title": "54",
+}
+
+
+class IPDocument(Frozen):
+    doc_id: str
+    language: str = "en"
+    fields: dict[str, Field] = {}
+    ipc: tuple[Field, ...] = ()
+    parties: tuple[Party, ...] = ()
+    abstract: tuple[Paragraph, ...] = ()
+    description: tuple[Paragraph, ...] = ()
+    pages: tuple[PageInfo, ...] = ()
+
+    def value(self, name: str) -> str | None:
+        field = self.fields.get(name)
+        return field.value if field else None
+
+    def parties_of(self, role: str) -> list[Party]:
+        return [p for p in self.parties if p.role == role]

@@ -1,0 +1,1 @@
+"""Reading scans and recognising text: ingest, preprocessing and the Tesseract engine."""

@@ -1,0 +1,158 @@
+"""The only module that talks to Tesseract (through pytesseract).
+
+"Is it installed, which version, which languages" is kept apart from "run it", and every failure of
+the subprocess becomes a typed error. Tesseract runs single-threaded (OMP_THREAD_LIMIT=1): one
+process per core is several times faster than OpenMP threads fighting over two cores.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pytesseract
+
+from ocr.errors import (
+    LanguageMissingError,
+    OcrError,
+    OcrTimeoutError,
+    TesseractMissingError,
+    TesseractVersionError,
+)
+from ocr.models import PageOcr, Word
+
+MIN_VERSION = (5, 0)
+INSTALL_HINT = (
+    "install it with: sudo apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra "
+    "tesseract-ocr-deu tesseract-ocr-osd   (or run `make run`, which does this for you)"
+)
+
+
+class OcrEngine(Protocol):
+    """What the pipeline needs from an OCR engine: one page image file in, one PageOcr out."""
+
+    def recognise(self, image: Path, *, index: int, dpi: float) -> PageOcr: ...
+
+
+@dataclass(frozen=True)
+class TesseractInfo:
+    version: str
+    languages: frozenset[str]
+
+
+@functools.lru_cache(maxsize=8)
+def probe(cmd: str = "tesseract") -> TesseractInfo:
+    """Find Tesseract and its languages; raise a fatal typed error with install advice if unusable."""
+    pytesseract.pytesseract.tesseract_cmd = cmd
+    try:
+        version = str(pytesseract.get_tesseract_version())
+        languages = frozenset(pytesseract.get_languages(config=""))
+    except (pytesseract.TesseractNotFoundError, FileNotFoundError) as exc:
+        raise TesseractMissingError(f"Tesseract was not found ({cmd}); {INSTALL_HINT}") from exc
+    except (pytesseract.TesseractError, OSError) as exc:
+        raise TesseractMissingError(
+            f"Tesseract ({cmd}) does not run: {exc}; {INSTALL_HINT}"
+        ) from exc
+    match = re.match(r"(\d+)\.(\d+)", version)
+    if not match or (int(match[1]), int(match[2])) < MIN_VERSION:
+        raise TesseractVersionError(
+            f"Tesseract {version} is too old; ipdigitise needs 5.0 or newer; {INSTALL_HINT}"
+        )
+    return TesseractInfo(version=version, languages=languages)
+
+
+def check_languages(lang: str, info: TesseractInfo) -> None:
+    missing = [code for code in lang.split("+") if code and code not in info.languages]
+    if missing:
+        pkgs = " ".join(f"tesseract-ocr-{code}" for code in missing)
+        raise LanguageMissingError(
+            f"Tesseract language pack(s) missing: {', '.join(missing)}; "
+            f"install with: sudo apt-get install {pkgs}"
+        )
+
+
+@dataclass(frozen=True)
+class TesseractEngine:
+    """Runs `tesseract` on an image file and parses its TSV into words with 0..1 confidences."""
+
+    lang: str = "eng"
+    psm: int = 3
+    timeout: float = 120.0
+    cmd: str = "tesseract"
+    omp_threads: int = 1
+
+    def recognise(self, image: Path, *, index: int, dpi: float) -> PageOcr:
+        info = probe(self.cmd)
+        pytesseract.pytesseract.tesseract_cmd = self.cmd
+        os.environ["OMP_THREAD_LIMIT"] = str(self.omp_threads)
+        config = f"--psm {self.psm} --dpi {round(dpi)} -c preserve_interword_spaces=0"
+        started = time.perf_counter()
+        try:
+            tsv = pytesseract.image_to_data(
+                str(image), lang=self.lang, config=config, timeout=self.timeout
+            )
+        except RuntimeError as exc:
+            if "timeout" in str(exc).lower():
+                raise OcrTimeoutError(
+                    f"Tesseract took longer than {self.timeout:.0f} s on page {index + 1}"
+                ) from exc
+            raise OcrError(f"Tesseract failed on page {index + 1}: {exc}") from exc
+        except pytesseract.TesseractError as exc:
+            raise OcrError(
+                f"Tesseract failed on page {index + 1} (exit {exc.status}): {exc.message}",
+                reason="ocr-crashed",
+            ) from exc
+        except OSError as exc:
+            raise OcrError(f"Tesseract could not be run on page {index + 1}: {exc}") from exc
+        words, (width, height) = parse_tsv(tsv)
+        if width == 0:
+            raise OcrError(
+                f"Tesseract returned no page data for page {index + 1}", reason="ocr-empty"
+            )
+        return PageOcr(
+            index=index,
+            width=width,
+            height=height,
+            dpi=dpi,
+            words=tuple(words),
+            engine="tesseract",
+            engine_version=info.version,
+            language=self.lang,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+
+
+def parse_tsv(tsv: str) -> tuple[list[Word], tuple[int, int]]:
+    """Parse Tesseract's TSV output: word rows (level 5) with text, and the page size (level 1)."""
+    words: list[Word] = []
+    size = (0, 0)
+    lines = tsv.splitlines()
+    for row in lines[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12:
+            continue
+        level = cols[0]
+        left, top, width, height = (int(c) for c in cols[6:10])
+        if level == "1":
+            size = (width, height)
+            continue
+        text = cols[11].strip()
+        if level != "5" or not text:
+            continue
+        conf = float(cols[10])
+        words.append(
+            Word(
+                text=text,
+                bbox=(left, top, left + width, top + height),
+                confidence=max(0.0, min(1.0, conf / 100.0)),
+                block=int(cols[2]),
+                par=int(cols[3]),
+                line=int(cols[4]),
+            )
+        )
+    return words, size

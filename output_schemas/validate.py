@@ -1,0 +1,189 @@
+"""The validation gate: schema validity and business rules, as a report (never an exception).
+
+Severities are kept apart: `error` (the output is invalid: never published), `review` (valid
+but doubtful: a person should look), `info`. `outcome()` turns a report into the destination.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+from importlib import resources
+from typing import Any, Literal
+
+import jsonschema
+from lxml import etree
+from pydantic import BaseModel, ConfigDict
+
+from mapping import normalise as nz
+from mapping.model import IPDocument
+
+Severity = Literal["error", "review", "info"]
+ST96_ENTRY = "st96_v6_0/PatentPublication_V6_0.xsd"
+KIND_CODES = {"A", "A1", "A2", "A3", "A4", "A8", "A9", "B", "B1", "B2", "B3", "B8", "B9", "C", "C1",
+              "C2", "C3", "E", "E1", "E2", "F", "H", "P", "P1", "P2", "P3", "S", "S1", "T", "T1",
+              "T2", "T3", "U", "U1", "U2", "Y", "Y1", "Y2"}  # fmt: skip
+IPC_RE = re.compile(r"^[A-H]\d{2}[A-Z] \d{1,4}/\d{1,6}( \(\d{4}\.\d{2}\))?$")
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    severity: Severity
+    rule: str
+    message: str
+    path: str = ""
+    page: int | None = None
+    bbox: tuple[int, int, int, int] | None = None
+    line: int | None = None
+
+
+class ValidationReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def reviews(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "review"]
+
+    def outcome(self) -> Literal["published", "review"]:
+        """Errors and doubts both keep a document out of published/; broken *input* is
+        quarantined earlier, so an invalid *output* goes to review for a person to fix."""
+        return "review" if self.errors or self.reviews else "published"
+
+
+@functools.lru_cache(maxsize=1)
+def st96_schema() -> etree.XMLSchema:
+    """The official ST.96 V6_0 PatentPublication schema, compiled once, from the vendored files."""
+    path = resources.files("output_schemas").joinpath(ST96_ENTRY)
+    parser = etree.XMLParser(no_network=True, resolve_entities=False)
+    return etree.XMLSchema(etree.parse(str(path), parser))
+
+
+@functools.lru_cache(maxsize=1)
+def json_validator() -> jsonschema.protocols.Validator:
+    text = resources.files("output_schemas").joinpath("ipdocument.schema.json").read_text("utf-8")
+    schema = json.loads(text)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def check_st96(tree: etree._ElementTree) -> list[Finding]:
+    schema = st96_schema()
+    if schema.validate(tree):
+        return []
+    return [
+        Finding(
+            severity="error", rule="st96-xsd", message=e.message, path=e.path or "", line=e.line
+        )
+        for e in schema.error_log
+    ]
+
+
+def check_json(data: dict[str, Any]) -> list[Finding]:
+    return [
+        Finding(
+            severity="error",
+            rule="json-schema",
+            message=e.message,
+            path="/" + "/".join(str(p) for p in e.absolute_path),
+        )
+        for e in sorted(json_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    ]
+
+
+REQUIRED_FIELDS = ("publication_number", "application_number", "title")
+
+
+def check_rules(
+    doc: IPDocument, *, min_field_confidence: float, min_page_confidence: float
+) -> list[Finding]:
+    """Business rules on the content (dates, codes, symbols) and on the OCR evidence."""
+    out: list[Finding] = []
+
+    def add(sev: Severity, rule: str, msg: str, name: str = "", src: Any = None) -> None:
+        out.append(
+            Finding(
+                severity=sev,
+                rule=rule,
+                message=msg,
+                path=f"fields/{name}" if name else "",
+                page=src.page if src is not None else None,
+                bbox=src.bbox if src is not None else None,
+            )
+        )
+
+    if not any(p.kind == "front" for p in doc.pages):
+        add("review", "front-page-missing", "no page with INID-coded bibliographic data was found")
+    for name in REQUIRED_FIELDS:
+        if name not in doc.fields:
+            add("review", "field-missing", f"{name} was not found on the front page", name)
+    office = doc.value("office")
+    if office is None:
+        add("review", "office-unknown", "the issuing office (19) could not be read", "office")
+    elif not nz.is_office_code(office):
+        add("error", "office-code", f"{office!r} is not an ST.3 office code", "office")
+    kind = doc.fields.get("kind")
+    if kind is not None and kind.value not in KIND_CODES:
+        add(
+            "review",
+            "kind-code",
+            f"kind code {kind.value!r} is not a known ST.16 code",
+            "kind",
+            kind.source,
+        )
+    dates = {n: doc.fields[n] for n in ("filing_date", "publication_date") if n in doc.fields}
+    for name, field in dates.items():
+        try:
+            day = dt.date.fromisoformat(field.value)
+        except ValueError:
+            add("error", "date-format", f"{field.value!r} is not an ISO date", name, field.source)
+            continue
+        if not dt.date(1790, 1, 1) <= day <= dt.date.today() + dt.timedelta(days=366):
+            add("review", "date-range", f"{name} {field.value} is implausible", name, field.source)
+    if len(dates) == 2 and dates["filing_date"].value > dates["publication_date"].value:
+        add("review", "date-order", "filing date is after the publication date", "filing_date",
+            dates["filing_date"].source)  # fmt: skip
+    for ipc in doc.ipc:
+        if not IPC_RE.match(ipc.value):
+            add(
+                "error",
+                "ipc-format",
+                f"{ipc.value!r} is not a well-formed IPC symbol",
+                "ipc",
+                ipc.source,
+            )
+    for name, field in doc.fields.items():
+        if field.source.confidence < min_field_confidence:
+            add("review", "low-confidence",
+                f"{name} read with confidence {field.source.confidence:.2f} "
+                f"(threshold {min_field_confidence:.2f})", name, field.source)  # fmt: skip
+    for page in doc.pages:
+        if page.kind != "blank" and page.mean_confidence < min_page_confidence:
+            out.append(Finding(severity="review", rule="page-confidence", page=page.index,
+                               message=f"page {page.index + 1} mean OCR confidence "
+                               f"{page.mean_confidence:.2f} < {min_page_confidence:.2f}"))  # fmt: skip
+    return out
+
+
+def gate(
+    doc: IPDocument,
+    xml: etree._ElementTree,
+    data: dict[str, Any],
+    *,
+    min_field_confidence: float = 0.7,
+    min_page_confidence: float = 0.6,
+) -> ValidationReport:
+    findings = check_st96(xml) + check_json(data)
+    findings += check_rules(
+        doc, min_field_confidence=min_field_confidence, min_page_confidence=min_page_confidence
+    )
+    return ValidationReport(findings=tuple(findings))
