@@ -108,11 +108,13 @@ def _parties(fp: FrontPage, seg: Segment) -> None:
     role = ROLE_OF_CODE[seg.code]
     start = value_start(seg)
     text = seg.text[start:]
+    entries: list[tuple[str, str | None, str | None, tuple[int, int]]]
     if role == "agent":
         text = re.sub(r"^[\s\-—–:]+", "", text)
         start += len(seg.text[start:]) - len(text)
-        entries = [(text.split("\n")[0].strip(" ;,."), None, None, (0, len(text.split("\n")[0])))]
-        entries = [(n, None, None, span) for n, _, _, span in entries] if entries[0][0] else []
+        first = text.split("\n")[0]
+        name = first.strip(" ;,.")
+        entries = [(name, None, None, (0, len(first)))] if name else []
     else:
         entries = split_parties(text)
     for name, residence, country, (s, e) in entries:
