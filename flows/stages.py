@@ -32,6 +32,7 @@ from ocr.models import PageOcr, PreprocessReport
 from ocr.preprocess import PreprocessOptions, preprocess
 from ocr.tesseract import TesseractEngine
 from output_schemas import jsonout, st96
+from output_schemas.fieldsreport import fields_report
 from output_schemas.validate import gate
 
 
@@ -120,39 +121,6 @@ def ocr_page(page: PreparedPage, settings: Settings) -> PageOcr:
     return engine_for(settings).recognise(page.path, index=page.index, dpi=page.dpi)
 
 
-def _fields_report(doc: Any) -> dict[str, Any]:
-    def entry(f: Any) -> dict[str, Any]:
-        return {
-            "value": f.value,
-            "inid": f.inid,
-            "confidence": f.source.confidence,
-            "page": f.source.page,
-            "bbox": f.source.bbox,
-            "raw": f.source.raw,
-        }
-
-    fields: dict[str, Any] = {name: entry(f) for name, f in doc.fields.items()}
-    if doc.ipc:
-        fields["ipc"] = [entry(f) for f in doc.ipc]
-    for role in ("applicant", "inventor", "assignee", "agent"):
-        parties = doc.parties_of(role)
-        if parties:
-            fields[f"{role}s"] = [
-                {
-                    "value": p.name,
-                    "kind": p.kind,
-                    "residence": p.residence,
-                    "country": p.country,
-                    "confidence": p.source.confidence,
-                    "page": p.source.page,
-                    "bbox": p.source.bbox,
-                    "raw": p.source.raw,
-                }  # fmt: skip
-                for p in parties
-            ]
-    return fields
-
-
 def finish_document(
     prepared: PreparedDocument,
     pages: list[PageOcr],
@@ -197,7 +165,7 @@ def finish_document(
         "pages": [p.model_dump(mode="json") for p in doc.pages],
         "preprocess": [r.model_dump(mode="json") for r in prepared.preprocess],
         "mean_confidence": mean_conf,
-        "fields": _fields_report(doc),
+        "fields": fields_report(doc),
         "validation": {
             "outcome": status,
             "reasons": [f.message for f in report.findings if f.severity != "info"],

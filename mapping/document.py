@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from mapping.frontpage import extract_front_page
 from mapping.inid import inid_of_mark
@@ -29,7 +30,9 @@ def document_language(lang: str) -> str:
     return LANGUAGE_OF_TESSERACT.get(first, "en")
 
 
-def build_document(doc_id: str, pages: Sequence[PageOcr], lang: str = "eng") -> IPDocument:
+def build_document(
+    doc_id: str, pages: Sequence[PageOcr], lang: str = "eng", reread: Any = None
+) -> IPDocument:
     infos = []
     front = None
     for page in pages:
