@@ -36,6 +36,7 @@ def main() -> None:
     ap.add_argument("--ids", nargs="*", help="only these document ids")
     ap.add_argument("--reread", action="store_true", help="second OCR pass on weak fields")
     ap.add_argument("--misses", type=int, default=40)
+    ap.add_argument("--quiet", action="store_true", help="summary only")
     args = ap.parse_args()
 
     settings = Settings()
@@ -44,6 +45,7 @@ def main() -> None:
     if args.ids:
         files = [f for f in files if f.stem in set(args.ids)]
     mapping_seconds = 0.0
+    reread_calls, reread_seconds = 0, 0.0
     for path in files:
         page = PageOcr.model_validate_json(path.read_text())
         reread = None
@@ -54,6 +56,9 @@ def main() -> None:
         started = time.perf_counter()
         doc = build_document(path.stem, [page], "eng", reread=reread)
         mapping_seconds += time.perf_counter() - started
+        if reread is not None:
+            reread_calls += reread.calls
+            reread_seconds += reread.seconds
         xml = st96.to_st96(doc)
         data = jsonout.to_json_dict(doc)
         report = gate(doc, xml, data, min_field_confidence=settings.gate.min_field_confidence,
@@ -77,8 +82,13 @@ def main() -> None:
     (args.out / "eval.md").write_text(md)
     for row in field_rows(ev):
         print(f"{row[0]:<28} {row[3]:>4} {row[4]:>4} {row[5]:>8}  P {row[6]:>8}  R {row[7]:>8}")
-    print(f"mapping: {mapping_seconds / max(1, len(files)) * 1000:.1f} ms/page")
-    print(md[md.index("## Routing") :])
+    n = max(1, len(files))
+    print(f"mapping: {mapping_seconds / n * 1000:.1f} ms/page, of which second readings "
+          f"{reread_seconds / n * 1000:.1f} ms/page ({reread_calls / n:.2f} crops/page)")
+    routing = md[md.index("## Routing") :]
+    if args.quiet:
+        routing = routing[: routing.index("\n\n|")] if "\n\n|" in routing else routing
+    print(routing)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,16 @@ class Priority(Frozen):
     source: Provenance = Provenance()
 
 
+class Note(Frozen):
+    """Something extraction checked and doubts (a cross-check that failed, an unreadable
+    symbol): the validation gate sends the document to review and says why."""
+
+    field: str
+    rule: str
+    message: str
+    source: Provenance | None = None
+
+
 class Token(Frozen):
     text: str
     confidence: float
@@ -105,6 +115,7 @@ class IPDocument(Frozen):
     """CPC symbols printed under (52) (JSON only: ST.96 CPC needs data a front page lacks)."""
     parties: tuple[Party, ...] = ()
     priorities: tuple[Priority, ...] = ()
+    notes: tuple[Note, ...] = ()
     abstract: tuple[Paragraph, ...] = ()
     description: tuple[Paragraph, ...] = ()
     pages: tuple[PageInfo, ...] = ()

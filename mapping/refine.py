@@ -1,0 +1,173 @@
+"""Second readings of doubtful fields: the words of a low-confidence value are OCR'd again from
+a crop of the page (through a `Reread` callable the caller supplies; mapping itself never runs
+Tesseract), parsed with the same normaliser, and kept when the new reading is more confident.
+
+Two readings that agree confirm each other (the better confidence stands); a second reading
+that disagrees and is not clearly better leaves the first value, with the lower confidence, so
+the document goes to review.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Protocol
+
+from mapping import normalise as nz
+from mapping.frontpage import FrontPage
+from mapping.inid import field_confidence, strip_label
+from mapping.ipc import find_symbols
+from mapping.layout import union_bbox
+from mapping.model import BBox, Field, Party, Provenance
+from mapping.parties import is_organisation, split_parties
+from ocr.models import Word
+
+
+class Reread(Protocol):
+    def __call__(self, page: int, bbox: BBox, profile: str) -> list[Word] | None: ...
+
+
+# field -> (crop profile, parse(text) -> normalised value or None)
+_PARSERS: dict[str, tuple[str, Callable[[str], str | None]]] = {
+    "publication_date": ("date", nz.normalise_date),
+    "filing_date": ("date", nz.normalise_date),
+    "application_number": ("number", nz.normalise_application_number),
+    "publication_number": ("number", lambda t: (nz.parse_publication_number(t) or (None, None))[1]),
+}
+CLEARLY_BETTER = 0.1
+
+
+def refine(fp: FrontPage, reread: Reread, threshold: float) -> int:
+    """Re-read fields below `threshold`; returns how many second readings replaced a value."""
+    changed = 0
+    for name, (profile, parse) in _PARSERS.items():
+        f = fp.fields.get(name)
+        if f is None or f.source.confidence >= threshold or f.source.bbox is None:
+            continue
+        words = reread(f.source.page or 0, f.source.bbox, profile)
+        if not words:
+            continue
+        text = " ".join(w.text for w in words)
+        value = parse(strip_value(text, f.inid))
+        if value is None:
+            continue
+        new = _provenance(f.source.page, words, text)
+        if value == f.value:
+            best = max(f.source.confidence, new.confidence)
+            fp.fields[name] = f.model_copy(
+                update={"source": f.source.model_copy(update={"confidence": round(best, 4)})}
+            )
+        elif new.confidence >= f.source.confidence + CLEARLY_BETTER:
+            update: dict[str, object] = {"value": value, "source": new}
+            if name == "application_number":
+                update["normalised"] = nz.application_search_form(value)
+            fp.fields[name] = f.model_copy(update=update)
+            changed += 1
+    changed += _refine_ipc(fp, reread, threshold)
+    for role in ("applicant", "inventor"):
+        changed += _refine_party(fp, reread, threshold, role)
+    return changed
+
+
+def strip_value(text: str, code: str) -> str:
+    """A crop may catch the label too ('Filed: Apr. 6, 2018'): drop it."""
+    text = re.sub(r"^\s*[\(\[]?\d{2}[\)\]]\s*", "", text)
+    _, skip = strip_label(text, code)
+    return text[skip:]
+
+
+def _provenance(page: int | None, words: list[Word], raw: str) -> Provenance:
+    return Provenance(
+        page=page,
+        bbox=union_bbox(w.bbox for w in words),
+        confidence=round(field_confidence(words), 4),
+        raw=raw,
+    )
+
+
+def _refine_ipc(fp: FrontPage, reread: Reread, threshold: float) -> int:
+    """The first IPC symbol: re-read it when doubtful, or when a line above it was unreadable."""
+    targets: list[tuple[Provenance, bool]] = [(p, True) for p in fp.unreadable_ipc[:1]]
+    if not targets and fp.ipc and fp.ipc[0].source.confidence < threshold:
+        targets = [(fp.ipc[0].source, False)]
+    changed = 0
+    for src, unreadable in targets:
+        if src.bbox is None:
+            continue
+        words = reread(src.page or 0, src.bbox, "ipc")
+        if not words:
+            continue
+        text = " ".join(w.text for w in words)
+        symbols = find_symbols(text, fp.context)
+        if not symbols:
+            continue
+        sym = symbols[0]
+        new = _provenance(src.page, words, text)
+        penalty = (1 - 0.1 * sym.cost) * (0.7 if sym.ambiguous else 1.0)
+        new = new.model_copy(update={"confidence": round(new.confidence * penalty, 4)})
+        field = Field(name="ipc", inid="51", value=sym.value, source=new)
+        if unreadable:
+            fp.ipc = [f for f in fp.ipc if f.value.split(" (")[0] != sym.symbol]
+            fp.ipc.insert(0, field)
+            fp.unreadable_ipc.clear()
+            fp.notes = [n for n in fp.notes if n.rule != "ipc-unreadable"]
+            changed += 1
+            continue
+        old = fp.ipc[0]
+        if sym.value.split(" (")[0] == old.value.split(" (")[0]:
+            best = max(old.source.confidence, new.confidence)
+            fp.ipc[0] = old.model_copy(
+                update={"source": old.source.model_copy(update={"confidence": round(best, 4)})}
+            )
+        elif new.confidence >= old.source.confidence + CLEARLY_BETTER:
+            fp.ipc[0] = field
+            changed += 1
+    return changed
+
+
+def _refine_party(fp: FrontPage, reread: Reread, threshold: float, role: str) -> int:
+    """The first party of a role: re-read its printed lines as a block and split again."""
+    index = next((i for i, p in enumerate(fp.parties) if p.role == role), None)
+    if index is None:
+        return 0
+    party = fp.parties[index]
+    if party.source.confidence >= threshold or party.source.bbox is None:
+        return 0
+    words = reread(party.source.page or 0, party.source.bbox, "block")
+    if not words:
+        return 0
+    text = "\n".join(_line_texts(words))
+    code = {"applicant": "71", "inventor": "72"}[role]
+    entries = split_parties(strip_value(text, code))
+    if not entries:
+        return 0
+    name, residence, country, (s, e) = entries[0]
+    name_words = [w for w in words if w.text in name.split()] or words
+    conf = round(field_confidence(name_words), 4)
+    if name == party.name:
+        best = max(conf, party.source.confidence)
+        src = party.source.model_copy(update={"confidence": best})
+        fp.parties[index] = party.model_copy(update={"source": src})
+        return 0
+    if conf < party.source.confidence + CLEARLY_BETTER:
+        return 0
+    if country and not nz.is_office_code(country):
+        country = None
+    fp.parties[index] = Party(
+        role=party.role,
+        name=name,
+        kind="organisation" if is_organisation(name) else "person",
+        residence=residence,
+        country=country,
+        source=_provenance(party.source.page, words, text).model_copy(
+            update={"confidence": conf}
+        ),
+    )
+    return 1
+
+
+def _line_texts(words: list[Word]) -> list[str]:
+    lines: dict[tuple[int, int, int], list[str]] = {}
+    for w in words:
+        lines.setdefault((w.block, w.par, w.line), []).append(w.text)
+    return [" ".join(ws) for ws in lines.values()]
