@@ -71,9 +71,15 @@ def _expand(body: str) -> frozenset[str]:
     if len(options) == 1:  # one digit lost ("(0)" for "(10)"): either side
         combos = {d + options[0][0] for d in "123456789"} | {options[0][0] + d for d in "0123456789"}
         return frozenset(c for c in combos if c in known_codes())
-    if len(options) != 2:
+    if len(options) == 3:  # a stray mark read as a character: '(S51)'
+        pairs = ((options[0], options[1]), (options[0], options[2]), (options[1], options[2]))
+    elif len(options) == 2:
+        pairs = ((options[0], options[1]),)
+    else:
         return frozenset()
-    return frozenset(a + b for a, b in itertools.product(*options) if a + b in known_codes())
+    return frozenset(
+        a + b for x, y in pairs for a, b in itertools.product(x, y) if a + b in known_codes()
+    )
 
 
 def parse_mark(token: str) -> Mark | None:
@@ -147,7 +153,7 @@ LABELS: tuple[tuple[str, str], ...] = (
     ("73", r"assignees?|(?:patent)?inhaber(?:in)?|titulaires?|proprietors?|owners?|propri[ée]taires?"),
     ("74", r"attorney,?\s+agent,?\s+or\s+firm\s*[-—–:]*|agent|vertreter|mandataire|representative"),
     ("51", r"int\.?\s*c[lhi1]\.?\s*[0-9]*|int\.?\s*kl\.?|internationale\s+klassifikation|classification\s+internationale|cib|ipc"),
-    ("52", r"u\.?\s?s\.?\s+c[l1i]\.?|deutsche\s+kl\.?|canadian\s+classification|cpc"),
+    ("52", r"u\.?\s?s\.?\s+c[l1i]\.?|deutsche\s+kl\.?|canadian\s+classification"),
     ("54", r"title(?:\s+of\s+(?:the\s+)?invention)?|titre(?:\s+de\s+l'invention)?|bezeichnung|titel"),
     ("57", r"abstract(?:\s+of\s+the\s+disclosure)?|abr[ée]g[ée]|zusammenfassung"),
     ("86", r"pct\s+n[o0]\.?|international\s+application(?:\s+n[o0]\.?)?"),
@@ -195,10 +201,14 @@ _COMPATIBLE: dict[str, set[str]] = {
 }
 
 
+# Labels that cannot be running text even without a colon ("Int. Cl.", "U.S. Cl.", "ABSTRACT").
+_DISTINCT = frozenset({"12", "21", "30", "45", "51", "52", "57", "86", "87"})
+
+
 def label_starts_field(text: str) -> str | None:
     """A label that starts a field on a line without an INID mark: it must begin the line,
     start with a capital and be followed by ':' or a value (not 'filed on' in running text)."""
-    stripped = text.lstrip(" .·-")
+    stripped = text.lstrip(" .·-)]|!")
     if not stripped[:1].isupper():
         return None
     code, end = strip_label(stripped)
@@ -206,7 +216,7 @@ def label_starts_field(text: str) -> str | None:
         return None
     label = stripped[:end]
     after = stripped[end:]
-    if ":" in label or code in {"12", "57", "30"} or (after[:1].isdigit() or after[:1] == "*"):
+    if ":" in label or code in _DISTINCT or (after[:1].isdigit() or after[:1] == "*"):
         return code
     return None
 
@@ -344,7 +354,10 @@ def segment_lines(lines: list[Line]) -> list[Segment]:
     """Cut ordered lines into segments at INID marks and known labels."""
     segments: list[Segment] = []
     current: Segment | None = None
-    for line in lines:
+    ghosts = _ghost_lines(lines)
+    for n, line in enumerate(lines):
+        if n in ghosts or sum(c.isalnum() for c in line.text) < 2:
+            continue  # specks read as text ('_', '. .') neither join a field nor cut one
         for piece_no, piece in enumerate(_split_inline(list(line.words))):
             words = list(piece)
             mark = parse_mark(words[0].text) if words else None
@@ -381,11 +394,32 @@ def segment_lines(lines: list[Line]) -> list[Segment]:
     return segments
 
 
+def _ghost_lines(lines: list[Line]) -> set[int]:
+    """Tesseract sometimes reads one printed line twice, once as rubbish over the other: of two
+    lines of a column that mostly cover each other, the less confident one is dropped."""
+    ghosts: set[int] = set()
+    for i, a in enumerate(lines):
+        for j in range(i + 1, min(len(lines), i + 8)):
+            b = lines[j]
+            if a.page != b.page or a.column != b.column:
+                continue
+            ab, bb = a.bbox, b.bbox
+            ix = min(ab[2], bb[2]) - max(ab[0], bb[0])
+            iy = min(ab[3], bb[3]) - max(ab[1], bb[1])
+            if ix <= 0 or iy <= 0:
+                continue
+            larger = max((ab[2] - ab[0]) * (ab[3] - ab[1]), (bb[2] - bb[0]) * (bb[3] - bb[1]))
+            if ix * iy > 0.5 * larger:
+                ghosts.add(j if b.confidence < a.confidence else i)
+    return ghosts
+
+
 def _continues(segment: Segment, line: Line) -> bool:
     if line.page != segment.page or line.column != segment.column or not segment.words:
         return False
     if line.text.strip().lower().startswith("(continued"):
         return False
     last = segment.words[-1].bbox
-    height = max(8, last[3] - last[1])
+    heights = sorted(w.bbox[3] - w.bbox[1] for w in segment.words)
+    height = max(8, heights[len(heights) // 2])
     return -height < line.bbox[1] - last[3] < 1.2 * height

@@ -49,6 +49,8 @@ def split_parties(text: str) -> list[tuple[str, str | None, str | None, tuple[in
 
 def parse_party(chunk: str) -> tuple[str, str | None, str | None]:
     text = " ".join(chunk.replace("\n", " ").split()).strip(" ,.;:")
+    text = re.sub(r"^[^\w\"'“‘(]+", "", text)  # OCR specks before the name: '! SONY', ') TELE...'
+    text = re.sub(r"^\)\s*", "", text)
     text = re.sub(r"\s+,", ",", text)
     country_match = COUNTRY.search(text)
     country = country_match[1] if country_match else None

@@ -16,7 +16,7 @@ from typing import Protocol
 from mapping import normalise as nz
 from mapping.frontpage import FrontPage
 from mapping.inid import field_confidence, strip_label
-from mapping.ipc import find_symbols
+from mapping.ipc import Symbol, find_symbols
 from mapping.layout import union_bbox
 from mapping.model import BBox, Field, Party, Provenance
 from mapping.parties import is_organisation, split_parties
@@ -101,18 +101,15 @@ def _refine_ipc(fp: FrontPage, reread: Reread, threshold: float) -> int:
         symbols = find_symbols(text, fp.context)
         if not symbols:
             continue
-        sym = symbols[0]
-        new = _provenance(src.page, words, text)
-        penalty = (1 - 0.1 * sym.cost) * (0.7 if sym.ambiguous else 1.0)
-        new = new.model_copy(update={"confidence": round(new.confidence * penalty, 4)})
-        field = Field(name="ipc", inid="51", value=sym.value, source=new)
+        fields = [_symbol_field(src.page, words, text, sym) for sym in symbols]
         if unreadable:
-            fp.ipc = [f for f in fp.ipc if f.value.split(" (")[0] != sym.symbol]
-            fp.ipc.insert(0, field)
+            found = {f.value.split(" (")[0] for f in fields}
+            fp.ipc = fields + [f for f in fp.ipc if f.value.split(" (")[0] not in found]
             fp.unreadable_ipc.clear()
             fp.notes = [n for n in fp.notes if n.rule != "ipc-unreadable"]
             changed += 1
             continue
+        sym, field, new = symbols[0], fields[0], fields[0].source
         old = fp.ipc[0]
         if sym.value.split(" (")[0] == old.value.split(" (")[0]:
             best = max(old.source.confidence, new.confidence)
@@ -123,6 +120,20 @@ def _refine_ipc(fp: FrontPage, reread: Reread, threshold: float) -> int:
             fp.ipc[0] = field
             changed += 1
     return changed
+
+
+def _symbol_field(page: int | None, words: list[Word], text: str, sym: Symbol) -> Field:
+    """A symbol of a second reading, with the confidence of the words it was read from."""
+    pos, mine = 0, []
+    for w in words:
+        start = text.find(w.text, pos)
+        pos = start + len(w.text)
+        if start < sym.span[1] and pos > sym.span[0]:
+            mine.append(w)
+    src = _provenance(page, mine or words, text[sym.span[0] : sym.span[1]])
+    penalty = (1 - 0.1 * sym.cost) * (0.7 if sym.ambiguous else 1.0)
+    src = src.model_copy(update={"confidence": round(src.confidence * penalty, 4)})
+    return Field(name="ipc", inid="51", value=sym.value, source=src)
 
 
 def _refine_party(fp: FrontPage, reread: Reread, threshold: float, role: str) -> int:

@@ -32,7 +32,7 @@ PROFILES: dict[str, Profile] = {
     # numbers with office prefix, series code, kind code: 'US 10,231,003 B2', '15/947,048'
     "number": Profile(7, UPPER + DIGITS + ",./- "),
     "date": Profile(7),
-    "ipc": Profile(7, UPPER + DIGITS + "/(). "),
+    "ipc": Profile(6, UPPER + DIGITS + "/(). "),
     "line": Profile(7),
     "block": Profile(6),
 }
