@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from mapping import normalise as nz
 from mapping.inid import Segment, field_confidence, segment_lines, strip_label
-from mapping.ipc import clean_subclasses, find_symbols
+from mapping.ipc import clean_subclasses, confirm, find_symbols, symbol_confidence
 from mapping.layout import Line, union_bbox
 from mapping.model import Field, Note, Paragraph, Party, Priority, Provenance, Token
 from mapping.parties import is_organisation, split_parties
@@ -45,6 +45,8 @@ class FrontPage:
         self.fields: dict[str, Field] = {}
         self.ipc: list[Field] = []
         self.cpc: list[Field] = []
+        self.search: list[Field] = []
+        """Symbols of the field of search (58): only evidence for cross-checks."""
         self.parties: list[Party] = []
         self.priorities: list[Priority] = []
         self.abstract: list[Paragraph] = []
@@ -166,14 +168,14 @@ def _office(fp: FrontPage, seg: Segment) -> None:
 def _classification(target: str) -> Callable[[FrontPage, Segment], None]:
     def handler(fp: FrontPage, seg: Segment) -> None:
         start = value_start(seg)
-        if target == "cpc":
+        if target in ("cpc", "search"):
             m = re.search(r"\bCPC\b", seg.text)
             if not m:
                 return
             start = m.end()
         context = fp.context
-        bucket = fp.ipc if target == "ipc" else fp.cpc
-        inid = "51" if target == "ipc" else "52"
+        bucket = {"ipc": fp.ipc, "cpc": fp.cpc, "search": fp.search}[target]
+        inid = {"ipc": "51", "cpc": "52", "search": "58"}[target]
         offset = 0
         for line in seg.text.split("\n"):
             line_start, line_end = offset, offset + len(line)
@@ -191,8 +193,8 @@ def _classification(target: str) -> Callable[[FrontPage, Segment], None]:
                 if any(f.value.split(" (")[0] == sym.symbol for f in bucket):
                     continue
                 src = seg.provenance(lo + sym.span[0], lo + sym.span[1])
-                penalty = (1 - 0.1 * sym.cost) * (0.7 if sym.ambiguous else 1.0)
-                src = src.model_copy(update={"confidence": round(src.confidence * penalty, 4)})
+                conf = symbol_confidence(src.confidence, sym)
+                src = src.model_copy(update={"confidence": round(conf, 4)})
                 bucket.append(Field(name=target, inid=inid, value=sym.value, source=src))
             if target == "cpc" and bucket:
                 return
@@ -344,6 +346,7 @@ HANDLERS: dict[str, Callable[[FrontPage, Segment], None]] = {
     "33": _priority_part,
     "51": _classification("ipc"),
     "52": _classification("cpc"),
+    "58": _classification("search"),
     "54": _title,
     "57": _abstract,
     **{code: _date for code in DATE_FIELDS},
@@ -360,6 +363,7 @@ def extract_front_page(lines: list[Line]) -> FrontPage:
             handler(fp, seg)
     _fallbacks(fp, lines)
     cross_check(fp, lines)
+    confirm_symbols(fp)
     if fp.unreadable_ipc:
         fp.note("ipc", "ipc-unreadable",
                 "a symbol printed before the first IPC symbol read could not be read",
@@ -395,6 +399,29 @@ def machine_number(lines: list[Line]) -> tuple[tuple[str, str, str], Line] | Non
         if parsed:
             return parsed, line
     return None
+
+
+def _group(value: str) -> str:
+    """'H04N 21/436 (2011.01)' -> 'H04N 21' (subclass and main group)."""
+    return value.split("/")[0]
+
+
+def _read_cleanly(f: Field) -> bool:
+    """The symbol's subclass is printed in the raw OCR text (O for 0 and I/l for 1 aside):
+    a repaired reading shares its repair with the symbol it would confirm."""
+    raw = f.source.raw.strip()[:4]
+    fixed = raw[:1] + raw[1:3].translate(str.maketrans("OoIl", "0011")) + raw[3:4]
+    return fixed == f.value[:4]
+
+
+def confirm_symbols(fp: FrontPage) -> None:
+    """An IPC symbol whose subclass and main group the page prints again under (52) or (58)
+    was read twice: its doubt halves."""
+    elsewhere = {_group(f.value) for f in fp.cpc + fp.search if _read_cleanly(f)}
+    for i, f in enumerate(fp.ipc):
+        if _group(f.value) in elsewhere:
+            src = f.source.model_copy(update={"confidence": round(confirm(f.source.confidence), 4)})
+            fp.ipc[i] = f.model_copy(update={"source": src})
 
 
 def cross_check(fp: FrontPage, lines: list[Line]) -> None:

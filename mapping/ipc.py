@@ -154,3 +154,25 @@ def clean_subclasses(text: str) -> frozenset[str]:
     return frozenset(
         m["sub"] for m in _SYMBOL.finditer(text) if m["sub"] in subclasses()
     )
+
+
+def symbol_confidence(word_confidence: float, symbol: Symbol) -> float:
+    """Confidence of a symbol read from words of `word_confidence`.
+
+    Tesseract is unsure of the bold italic type symbols are printed in even when it reads them
+    right, while a symbol that parses into a known subclass with clean group digits is strong
+    evidence in itself. So the doubt (1 - word confidence) shrinks for a well-formed symbol
+    (x0.6) and grows with the cost of the repair that made it one (above a routine 0.5: one
+    or two O/0, A/4 swaps), and doubles when another subclass was almost as close; a repair
+    of cost c caps the confidence at 1 - 0.4 c.
+    """
+    factor = 0.6 * (1 + 3 * max(0.0, symbol.cost - 0.5))
+    if symbol.ambiguous:
+        factor *= 2
+    ceiling = 1 - 0.4 * symbol.cost  # a costly repair stays doubtful however clear the print
+    return max(0.0, min(ceiling, 1 - (1 - word_confidence) * factor))
+
+
+def confirm(confidence: float) -> float:
+    """A symbol read again elsewhere (a second reading, the CPC list) halves the doubt."""
+    return 1 - (1 - confidence) * 0.5

@@ -47,6 +47,17 @@ def split_parties(text: str) -> list[tuple[str, str | None, str | None, tuple[in
     return out
 
 
+def repair_legal_forms(name: str) -> str:
+    """OCR artefacts in common legal forms and numerals: 'CoO., LTD.' -> 'CO., LTD.',
+    'Sp. z 0. 0.' -> 'Sp. z o. o.', 'Holdings Il' -> 'Holdings II'."""
+    upper = re.sub(r"\bC[oO0]{2}\.", "", name).isupper()
+    name = re.sub(r"\bC[oO0]{2}\.(?=,?\s*L[tT][dD])", "CO." if upper else "Co.", name)
+    name = re.sub(r"\b([Zz]) [o0O]\. ?[o0O]\.", lambda m: f"{m[1]} o. o.", name)
+    # Roman numerals after a word: 'Mobility Il' -> 'Mobility II' (l and 1 for I)
+    name = re.sub(r"(?<=[A-Za-z] )(?:Il|lI|I1|1I|ll)(?=\b|,)", "II", name)
+    return name
+
+
 def parse_party(chunk: str) -> tuple[str, str | None, str | None]:
     text = " ".join(chunk.replace("\n", " ").split()).strip(" ,.;:")
     text = re.sub(r"^[^\w\"'“‘(]+", "", text)  # OCR specks before the name: '! SONY', ') TELE...'
@@ -61,7 +72,7 @@ def parse_party(chunk: str) -> tuple[str, str | None, str | None]:
     rest = parts[1:]
     while rest and NAME_SUFFIX.match(rest[0]):
         name_parts.append(rest.pop(0))
-    name = ", ".join(p for p in name_parts if p)
+    name = repair_legal_forms(", ".join(p for p in name_parts if p))
     residence = ", ".join(p for p in rest if p) or None
     return name.strip(" ,;"), residence, country
 

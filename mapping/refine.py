@@ -16,7 +16,7 @@ from typing import Protocol
 from mapping import normalise as nz
 from mapping.frontpage import FrontPage
 from mapping.inid import field_confidence, strip_label
-from mapping.ipc import Symbol, find_symbols
+from mapping.ipc import Symbol, find_symbols, symbol_confidence
 from mapping.layout import union_bbox
 from mapping.model import BBox, Field, Party, Provenance
 from mapping.parties import is_organisation, split_parties
@@ -66,6 +66,7 @@ def refine(fp: FrontPage, reread: Reread, threshold: float) -> int:
     changed += _refine_ipc(fp, reread, threshold)
     for role in ("applicant", "inventor"):
         changed += _refine_party(fp, reread, threshold, role)
+    changed += _twin_parties(fp, reread)
     return changed
 
 
@@ -73,6 +74,9 @@ def strip_value(text: str, code: str) -> str:
     """A crop may catch the label too ('Filed: Apr. 6, 2018'): drop it."""
     text = re.sub(r"^\s*[\(\[]?\d{2}[\)\]]\s*", "", text)
     _, skip = strip_label(text, code)
+    if not skip:  # the crop's edge cut the label: 'nt: GOOGLE LLC' ('Applicant:')
+        m = re.match(r"^\s*[A-Za-z.]{1,12}:\s*", text)
+        skip = m.end() if m else 0
     return text[skip:]
 
 
@@ -131,8 +135,7 @@ def _symbol_field(page: int | None, words: list[Word], text: str, sym: Symbol) -
         if start < sym.span[1] and pos > sym.span[0]:
             mine.append(w)
     src = _provenance(page, mine or words, text[sym.span[0] : sym.span[1]])
-    penalty = (1 - 0.1 * sym.cost) * (0.7 if sym.ambiguous else 1.0)
-    src = src.model_copy(update={"confidence": round(src.confidence * penalty, 4)})
+    src = src.model_copy(update={"confidence": round(symbol_confidence(src.confidence, sym), 4)})
     return Field(name="ipc", inid="51", value=sym.value, source=src)
 
 
@@ -182,3 +185,53 @@ def _line_texts(words: list[Word]) -> list[str]:
     for w in words:
         lines.setdefault((w.block, w.par, w.line), []).append(w.text)
     return [" ".join(ws) for ws in lines.values()]
+
+
+def _casefold(name: str) -> str:
+    return " ".join(re.sub(r"[^\w&]+", " ", name).casefold().split())
+
+
+def _twin_parties(fp: FrontPage, reread: Reread) -> int:
+    """US-style pages print the first applicant again as assignee (71/73). Two prints that
+    agree (ignoring case and punctuation) confirm each other. Two that nearly agree hold an
+    OCR error: both are read again, and readings that agree across the two prints win."""
+    from rapidfuzz.fuzz import ratio
+
+    first = {r: next((i for i, p in enumerate(fp.parties) if p.role == r), None)
+             for r in ("applicant", "assignee")}  # fmt: skip
+    ia, ib = first["applicant"], first["assignee"]
+    if ia is None or ib is None:
+        return 0
+    a, b = fp.parties[ia], fp.parties[ib]
+    if _casefold(a.name) == _casefold(b.name):
+        best = max(a.source.confidence, b.source.confidence)
+        for i, p in ((ia, a), (ib, b)):
+            fp.parties[i] = p.model_copy(
+                update={"source": p.source.model_copy(update={"confidence": best})}
+            )
+        return 0
+    if ratio(_casefold(a.name), _casefold(b.name)) < 70:
+        return 0  # different parties (or different forms of one name): nothing to check
+    readings: dict[int, list[tuple[str, Provenance]]] = {ia: [(a.name, a.source)], ib: [(b.name, b.source)]}
+    for i, p, code in ((ia, a, "71"), (ib, b, "73")):
+        if p.source.bbox is None:
+            continue
+        words = reread(p.source.page or 0, p.source.bbox, "block")
+        if not words:
+            continue
+        text = "\n".join(_line_texts(words))
+        entries = split_parties(strip_value(text, code))
+        if entries:
+            readings[i].append((entries[0][0], _provenance(p.source.page, words, text)))
+    for name_a, src_a in readings[ia]:
+        for name_b, src_b in readings[ib]:
+            if _casefold(name_a) == _casefold(name_b):
+                conf = max(src_a.confidence, src_b.confidence, a.source.confidence)
+                fp.parties[ia] = a.model_copy(update={
+                    "name": name_a, "kind": "organisation" if is_organisation(name_a) else a.kind,
+                    "source": a.source.model_copy(update={"confidence": conf, "raw": src_a.raw})})
+                fp.parties[ib] = b.model_copy(update={
+                    "name": name_b, "kind": "organisation" if is_organisation(name_b) else b.kind,
+                    "source": b.source.model_copy(update={"confidence": conf, "raw": src_b.raw})})
+                return int(name_a != a.name) + int(name_b != b.name)
+    return 0

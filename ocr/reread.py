@@ -69,9 +69,10 @@ class CropReader:
             return None
         x0, y0, x1, y1 = bbox
         pad = max(6, (y1 - y0) // 3)
+        pad_x = max(pad, min(60, y1 - y0))  # a first reading may have lost an edge letter
         h, w = pixels.shape[:2]
-        x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
-        x1, y1 = min(w, x1 + pad), min(h, y1 + pad)
+        x0, y0 = max(0, x0 - pad_x), max(0, y0 - pad)
+        x1, y1 = min(w, x1 + pad_x), min(h, y1 + pad)
         if x1 - x0 < 4 or y1 - y0 < 4:
             return None
         prof = PROFILES.get(profile, PROFILES["line"])
