@@ -83,8 +83,10 @@ def main() -> None:
     for row in field_rows(ev):
         print(f"{row[0]:<28} {row[3]:>4} {row[4]:>4} {row[5]:>8}  P {row[6]:>8}  R {row[7]:>8}")
     n = max(1, len(files))
-    print(f"mapping: {mapping_seconds / n * 1000:.1f} ms/page, of which second readings "
-          f"{reread_seconds / n * 1000:.1f} ms/page ({reread_calls / n:.2f} crops/page)")
+    print(
+        f"mapping: {mapping_seconds / n * 1000:.1f} ms/page, of which second readings "
+        f"{reread_seconds / n * 1000:.1f} ms/page ({reread_calls / n:.2f} crops/page)"
+    )
     routing = md[md.index("## Routing") :]
     if args.quiet:
         routing = routing[: routing.index("\n\n|")] if "\n\n|" in routing else routing

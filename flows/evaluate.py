@@ -325,19 +325,36 @@ def to_json(ev: Evaluation, misses: int = 50) -> dict[str, Any]:
         "predictions": ev.pred_dir,
         "formats": ev.formats,
         "rules": list(RULES),
-        "documents": {"scored": docs, "all_core_fields_correct": all_ok,
-                      "missing_predictions": ev.missing, "unlabelled_predictions": ev.unlabelled},  # fmt: skip
+        "documents": {
+            "scored": docs,
+            "all_core_fields_correct": all_ok,
+            "missing_predictions": ev.missing,
+            "unlabelled_predictions": ev.unlabelled,
+        },  # fmt: skip
         "fields": {name: stat(s) for name, s in ev.stats.items()},
         "overall": stat(total),
         "routing": routing(ev),
         "worst_misses": [
-            {"document": o.doc_id, "field": o.field, "expected": o.expected, "got": o.got,
-             "rule": o.rule, "confidence": o.confidence, "status": o.status}  # fmt: skip
+            {
+                "document": o.doc_id,
+                "field": o.field,
+                "expected": o.expected,
+                "got": o.got,
+                "rule": o.rule,
+                "confidence": o.confidence,
+                "status": o.status,
+            }  # fmt: skip
             for o in worst_misses(ev.outcomes, misses)
         ],
         "outcomes": [
-            {"document": o.doc_id, "field": o.field, "correct": o.correct,
-             "expected": o.expected, "got": o.got, "confidence": o.confidence}  # fmt: skip
+            {
+                "document": o.doc_id,
+                "field": o.field,
+                "correct": o.correct,
+                "expected": o.expected,
+                "got": o.got,
+                "confidence": o.confidence,
+            }  # fmt: skip
             for o in ev.outcomes
         ],
     }
@@ -384,9 +401,7 @@ def to_markdown(ev: Evaluation, misses: int = 30) -> str:
     lines += ["| " + " | ".join(row) + " |" for row in field_rows(ev)]
     route = routing(ev)
     lines += ["", "## Routing (validation gate)", ""]
-    lines.append(
-        "- documents: " + ", ".join(f"{k} {v}" for k, v in route["statuses"].items())
-    )
+    lines.append("- documents: " + ", ".join(f"{k} {v}" for k, v in route["statuses"].items()))
     lines.append(
         f"- wrong core fields: {route['core_fields_wrong']}, of which "
         f"{route['core_fields_wrong_outside_published']} are in documents kept out of published/"
@@ -427,3 +442,35 @@ def write_reports(ev: Evaluation, markdown: Path, json_path: Path | None = None)
         json.dumps(to_json(ev), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     return json_path
+
+
+def print_summary(ev: Evaluation, report: Path, json_path: Path, misses: int = 10) -> None:
+    """The per-field table, routing and the worst misses on the terminal (rich)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"ipdigitise eval: {ev.pred_dir} vs {ev.gt_dir}", show_edge=False)
+    for col in ("field", "INID", "rule", "scored", "correct", "accuracy", "precision", "recall",
+                "target"):  # fmt: skip
+        table.add_column(col, justify="left" if col in ("field", "rule") else "right")
+    for row in field_rows(ev):
+        table.add_row(*row)
+    out = Console()
+    out.print(table)
+    all_ok, docs = documents_all_correct(ev.outcomes)
+    route = routing(ev)
+    out.print(f"documents: {docs} scored, {all_ok} with every core field correct; "
+              + ", ".join(f"{k} {v}" for k, v in route["statuses"].items()))  # fmt: skip
+    out.print(f"wrong core fields: {route['core_fields_wrong']}, "
+              f"{route['core_fields_wrong_outside_published']} of them kept out of published/")  # fmt: skip
+    worst = worst_misses(ev.outcomes, misses)
+    if worst:
+        t = Table(title="worst misses", show_edge=False)
+        for col in ("document", "field", "expected", "got", "conf", "status"):
+            t.add_column(col)
+        for o in worst:
+            conf = "-" if o.confidence is None else f"{o.confidence:.2f}"
+            t.add_row(o.doc_id, o.field, _shown(o.expected, 40), _shown(o.got, 40), conf,
+                      str(o.status))  # fmt: skip
+        out.print(t)
+    out.print(f"reports: {report} and {json_path}")

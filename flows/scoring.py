@@ -282,13 +282,14 @@ def documents_all_correct(outcomes: Sequence[Outcome]) -> tuple[int, int]:
 
 
 def worst_misses(outcomes: Sequence[Outcome], limit: int = 30) -> list[Outcome]:
-    """Wrong answers, most harmful first: published before review, then most confident, then
-    missing ones (a confident wrong value that reaches published/ is what an office fears)."""
+    """Wrong answers, most harmful first: core fields before informative ones, published
+    before review, then most confident, then missing ones (a confident wrong value that
+    reaches published/ is what an office fears)."""
     misses = [o for o in outcomes if not o.correct and not SPECS[o.field].is_list]
 
-    def key(o: Outcome) -> tuple[int, float, str, str]:
+    def key(o: Outcome) -> tuple[int, int, float, str, str]:
         published = 0 if o.status == "published" else 1
         conf = -(o.confidence if o.confidence is not None else -1.0)
-        return (published, conf, o.doc_id, o.field)
+        return (int(not SPECS[o.field].core), published, conf, o.doc_id, o.field)
 
     return sorted(misses, key=key)[:limit]

@@ -30,6 +30,7 @@ from ocr.errors import InputError, IpdError
 from ocr.ingest import IngestLimits, iter_pages
 from ocr.models import PageOcr, PreprocessReport
 from ocr.preprocess import PreprocessOptions, preprocess
+from ocr.reread import CropReader
 from ocr.tesseract import TesseractEngine
 from output_schemas import jsonout, st96
 from output_schemas.fieldsreport import fields_report
@@ -121,6 +122,20 @@ def ocr_page(page: PreparedPage, settings: Settings) -> PageOcr:
     return engine_for(settings).recognise(page.path, index=page.index, dpi=page.dpi)
 
 
+def field_reader(prepared: PreparedDocument, settings: Settings) -> CropReader | None:
+    """Second readings of weak fields from the prepared page images (None when switched off)."""
+    if settings.ocr.reread_fields == 0:
+        return None
+    return CropReader(
+        images={p.index: p.path for p in prepared.pages},
+        lang=settings.ocr.lang,
+        dpi=prepared.pages[0].dpi if prepared.pages else 300.0,
+        budget=settings.ocr.reread_fields,
+        timeout=min(30.0, settings.ocr.timeout),
+        cmd=settings.ocr.tesseract_cmd,
+    )
+
+
 def finish_document(
     prepared: PreparedDocument,
     pages: list[PageOcr],
@@ -130,7 +145,11 @@ def finish_document(
 ) -> DocumentResult:
     """Map, serialise, validate and publish one document (to published/ or review/)."""
     started = time.perf_counter()
-    doc = build_document(prepared.doc_id, sorted(pages, key=lambda p: p.index), settings.ocr.lang)
+    reread = field_reader(prepared, settings)
+    doc = build_document(
+        prepared.doc_id, sorted(pages, key=lambda p: p.index), settings.ocr.lang,
+        reread=reread, reread_below=settings.gate.min_field_confidence,
+    )  # fmt: skip
     mapped = time.perf_counter()
     xml = st96.to_st96(doc, low_confidence=settings.gate.low_confidence_word)
     data = jsonout.to_json_dict(doc)
@@ -147,6 +166,8 @@ def finish_document(
     timings = {
         **timings,
         "mapping": round(mapped - started, 4),
+        "reread": round(reread.seconds, 4) if reread else 0.0,
+        "reread_crops": reread.calls if reread else 0,
         "serialise": round(serialised - mapped, 4),
         "validate": round(validated - serialised, 4),
     }

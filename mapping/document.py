@@ -8,7 +8,7 @@ from mapping.frontpage import extract_front_page
 from mapping.inid import inid_of_mark
 from mapping.layout import page_lines
 from mapping.model import IPDocument, PageInfo
-from mapping.refine import Reread, refine
+from mapping.refine import Reread, recover_missing, refine
 from ocr.models import PageOcr
 
 LANGUAGE_OF_TESSERACT = {"eng": "en", "fra": "fr", "deu": "de", "spa": "es", "ita": "it"}
@@ -44,8 +44,10 @@ def build_document(
     for page in pages:
         kind = classify_page(page)
         if kind == "front" and front is None:
-            front = extract_front_page(page_lines(page))
+            lines = page_lines(page)
+            front = extract_front_page(lines)
             if reread is not None:
+                front = recover_missing(front, lines, reread)
                 refine(front, reread, reread_below)
         infos.append(
             PageInfo(

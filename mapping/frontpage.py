@@ -270,8 +270,12 @@ def _priorities(fp: FrontPage, seg: Segment) -> None:
         number = numbers[-1].strip() if numbers else ""
         if date and (country or number) and (nz.normalise_date(number) is None or not number):
             fp.priorities.append(
-                Priority(country=country, number=number, date=date,
-                         source=seg.provenance(max(lo, start), hi))  # fmt: skip
+                Priority(
+                    country=country,
+                    number=number,
+                    date=date,
+                    source=seg.provenance(max(lo, start), hi),
+                )  # fmt: skip
             )
 
 
@@ -287,8 +291,12 @@ def _priority_part(fp: FrontPage, seg: Segment) -> None:
         bbox = union_bbox(p[1].bbox for p in parts.values() if p[1].bbox is not None)
         conf = min(p[1].confidence for p in parts.values())
         fp.priorities.append(
-            Priority(country=country, number=parts["31"][0], date=date,
-                     source=Provenance(page=seg.page, bbox=bbox, confidence=conf))  # fmt: skip
+            Priority(
+                country=country,
+                number=parts["31"][0],
+                date=date,
+                source=Provenance(page=seg.page, bbox=bbox, confidence=conf),
+            )  # fmt: skip
         )
         parts.clear()
 
@@ -357,11 +365,14 @@ HANDLERS: dict[str, Callable[[FrontPage, Segment], None]] = {
 def extract_front_page(lines: list[Line]) -> FrontPage:
     fp = FrontPage()
     fp.context = clean_subclasses("\n".join(ln.text for ln in lines))
-    for seg in segment_lines(lines):
+    segments = segment_lines(lines)
+    for seg in segments:
         handler = HANDLERS.get(seg.code)
         if handler is not None:
             handler(fp, seg)
     _fallbacks(fp, lines)
+    if "title" not in fp.fields:
+        _title_above_parties(fp, lines, segments)
     cross_check(fp, lines)
     confirm_symbols(fp)
     if fp.unreadable_ipc:
@@ -382,6 +393,40 @@ def _fallbacks(fp: FrontPage, lines: list[Line]) -> None:
                                  confidence=round(line.confidence, 4), raw=line.text)  # fmt: skip
                 fp.put("office", "19", code, src)
                 break
+
+
+def _title_above_parties(fp: FrontPage, lines: list[Line], segments: list[Segment]) -> None:
+    """A title printed without (54) or label: the block of capital-letter lines right above the
+    first party field of the same column (its confidence is lowered: found by position)."""
+    first = next((s for s in segments if s.code in ROLE_OF_CODE and s.words), None)
+    if first is None:
+        return
+    top_word = first.words[0]
+    index = next((i for i, ln in enumerate(lines) if top_word in ln.words), None)
+    if index is None:
+        return
+    block: list[Line] = []
+    below = lines[index]
+    for line in reversed(lines[:index]):
+        if line.column != below.column or line.page != below.page:
+            continue
+        height = max(8, below.bbox[3] - below.bbox[1])
+        letters = [c for c in line.text if c.isalpha()]
+        if below.bbox[1] - line.bbox[3] > 2.5 * height or not letters:
+            break
+        if sum(c.isupper() for c in letters) < 0.8 * len(letters) or re.search(
+            r"[\(\[]\d\d[\)\]]", line.text
+        ):
+            break
+        block.insert(0, line)
+        below = line
+    if not block:
+        return
+    words = [w for ln in block for w in ln.words]
+    title = join_lines([ln.text for ln in block]).strip(" .;:,")
+    conf = field_confidence(words) * 0.9
+    fp.put("title", "54", title, Provenance(page=block[0].page, bbox=union_bbox(w.bbox for w in words),
+                                           confidence=round(conf, 4), raw=title))  # fmt: skip
 
 
 def machine_number(lines: list[Line]) -> tuple[tuple[str, str, str], Line] | None:

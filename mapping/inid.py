@@ -69,7 +69,9 @@ def _expand(body: str) -> frozenset[str]:
             return frozenset()
         options.append("0123456789" if mapped == "?" else mapped)
     if len(options) == 1:  # one digit lost ("(0)" for "(10)"): either side
-        combos = {d + options[0][0] for d in "123456789"} | {options[0][0] + d for d in "0123456789"}
+        combos = {d + options[0][0] for d in "123456789"} | {
+            options[0][0] + d for d in "0123456789"
+        }
         return frozenset(c for c in combos if c in known_codes())
     if len(options) == 3:  # a stray mark read as a character: '(S51)'
         pairs = ((options[0], options[1]), (options[0], options[2]), (options[1], options[2]))
@@ -133,28 +135,61 @@ LABELS: tuple[tuple[str, str], ...] = (
     ("11", r"(?:canadian\s+patent|brevet\s+canadien)(?:\s+n[o°]\.?)?"),
     ("11", r"(?:offenlegungs|auslege|patent)schrift(?:\s+n[r.]+)?"),
     ("11", r"nummer"),
-    ("12", r"united\s+states\s+patent(?:\s+application\s+publication)?|patent\s+application\s+publication"),
-    ("12", r"(?:european\s+patent\s+(?:application|specification)|europ[äa]ische\s+patent(?:anmeldung|schrift)|demande\s+de\s+brevet(?:\s+europ[ée]en)?|fascicule\s+de\s+brevet(?:\s+europ[ée]en)?)"),
-    ("12", r"(?:brevet\s+d'invention|certificat\s+d'utilit[ée]|gebrauchsmuster|patent\s+specification)"),
-    ("45", r"date\s+of\s+patent|patented|date\s+of\s+issue|issued|date\s+de\s+d[ée]livrance|ausgabetag|patenterteilung"),
+    (
+        "12",
+        r"united\s+states\s+patent(?:\s+application\s+publication)?|patent\s+application\s+publication",
+    ),
+    (
+        "12",
+        r"(?:european\s+patent\s+(?:application|specification)|europ[äa]ische\s+patent(?:anmeldung|schrift)|demande\s+de\s+brevet(?:\s+europ[ée]en)?|fascicule\s+de\s+brevet(?:\s+europ[ée]en)?)",
+    ),
+    (
+        "12",
+        r"(?:brevet\s+d'invention|certificat\s+d'utilit[ée]|gebrauchsmuster|patent\s+specification)",
+    ),
+    (
+        "45",
+        r"date\s+of\s+patent|patented|date\s+of\s+issue|issued|date\s+de\s+d[ée]livrance|ausgabetag|patenterteilung",
+    ),
     ("41", r"open\s+to\s+public\s+inspection|mise\s+[àa]\s+la\s+disponibilit[ée]\s+du\s+public"),
-    ("43", r"pub(?:lication)?\.?\s+date|date\s+of\s+publication(?:\s+of\s+application)?|offenlegungstag|date\s+de\s+(?:la\s+)?(?:mise\s+[àa]\s+la\s+disposition\s+du\s+public|publication)(?:\s+de\s+la\s+demande)?|laid\s+open"),
+    (
+        "43",
+        r"pub(?:lication)?\.?\s+date|date\s+of\s+publication(?:\s+of\s+application)?|offenlegungstag|date\s+de\s+(?:la\s+)?(?:mise\s+[àa]\s+la\s+disposition\s+du\s+public|publication)(?:\s+de\s+la\s+demande)?|laid\s+open",
+    ),
     ("44", r"bekanntmachungstag|bekanntgemacht"),
-    ("21", r"appl(?:ication)?\.?\s+n(?:o|0|umber)\.?|ser(?:ial)?\.?\s+n[o0]\.?|application\s+number"),
+    (
+        "21",
+        r"appl(?:ication)?\.?\s+n(?:o|0|umber)\.?|ser(?:ial)?\.?\s+n[o0]\.?|application\s+number",
+    ),
     ("21", r"aktenzeichen|anmeldenummer"),
-    ("21", r"n(?:°|o|º)\s*d'enregistrement\s+national|n(?:°|o|º)\s*de\s+(?:d[ée]p[ôo]t|la\s+demande)|num[ée]ro\s+de\s+(?:d[ée]p[ôo]t|la\s+demande)"),
+    (
+        "21",
+        r"n(?:°|o|º)\s*d'enregistrement\s+national|n(?:°|o|º)\s*de\s+(?:d[ée]p[ôo]t|la\s+demande)|num[ée]ro\s+de\s+(?:d[ée]p[ôo]t|la\s+demande)",
+    ),
     ("22", r"(?:pct\s+)?filed|filing\s+date|date\s+of\s+filing"),
     ("22", r"anmeldetag"),
     ("22", r"date\s+de\s+(?:d[ée]p[ôo]t|la\s+demande)"),
-    ("30", r"foreign\s+application\s+priority\s+data|priority(?:\s+data)?|priorit[äa]t|unionspriorit[äa]t|priorit[ée]s?"),
+    (
+        "30",
+        r"foreign\s+application\s+priority\s+data|priority(?:\s+data)?|priorit[äa]t|unionspriorit[äa]t|priorit[ée]s?",
+    ),
     ("71", r"applicants?|anmelder(?:in)?|demandeurs?|d[ée]posants?"),
     ("75", r"inventors?\s+and\s+applicants?"),
     ("72", r"inventors?|erfinder|inventeurs?"),
-    ("73", r"assignees?|(?:patent)?inhaber(?:in)?|titulaires?|proprietors?|owners?|propri[ée]taires?"),
+    (
+        "73",
+        r"assignees?|(?:patent)?inhaber(?:in)?|titulaires?|proprietors?|owners?|propri[ée]taires?",
+    ),
     ("74", r"attorney,?\s+agent,?\s+or\s+firm\s*[-—–:]*|agent|vertreter|mandataire|representative"),
-    ("51", r"int\.?\s*c[lhi1]\.?\s*[0-9]*|int\.?\s*kl\.?|internationale\s+klassifikation|classification\s+internationale|cib|ipc"),
+    (
+        "51",
+        r"int\.?\s*c[lhi1]\.?\s*[0-9]*|int\.?\s*kl\.?|internationale\s+klassifikation|classification\s+internationale|cib|ipc",
+    ),
     ("52", r"u\.?\s?s\.?\s+c[l1i]\.?|deutsche\s+kl\.?|canadian\s+classification"),
-    ("54", r"title(?:\s+of\s+(?:the\s+)?invention)?|titre(?:\s+de\s+l'invention)?|bezeichnung|titel"),
+    (
+        "54",
+        r"title(?:\s+of\s+(?:the\s+)?invention)?|titre(?:\s+de\s+l'invention)?|bezeichnung|titel",
+    ),
     ("57", r"abstract(?:\s+of\s+the\s+disclosure)?|abr[ée]g[ée]|zusammenfassung"),
     ("86", r"pct\s+n[o0]\.?|international\s+application(?:\s+n[o0]\.?)?"),
     ("87", r"pct\s+pub\.?\s+n[o0]\.?"),

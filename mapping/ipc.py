@@ -90,9 +90,7 @@ def repair_subclass(token: str, context: frozenset[str] = frozenset()) -> Repair
         return Repair(token, 0.0)  # CPC's Y section is not in the IPC
     if not 3 <= len(token) <= 6:
         return None
-    scored = sorted(
-        (_distance(token, sc) - (0.05 if sc in context else 0.0), sc) for sc in known
-    )
+    scored = sorted((_distance(token, sc) - (0.05 if sc in context else 0.0), sc) for sc in known)
     (best_cost, best), (second_cost, _) = scored[0], scored[1]
     if best_cost <= MAX_COST:
         return Repair(best, round(max(0.0, best_cost), 2), second_cost - best_cost < AMBIGUOUS)
@@ -107,7 +105,9 @@ _SYMBOL = re.compile(
     r"(?:\s*\(\s*(?P<ey>\d{4})\s*[.,]\s*(?P<em>\d{2})\s*\))?"
 )
 # Older printed forms without group: "Int. Cl.: A 61 k" (Germany, 1960s-70s), "Int. Cl.2 A61K".
-_SUBCLASS_ONLY = re.compile(r"(?<![A-Za-z0-9])(?P<sec>[A-H])\s?(?P<cls>\d\s?\d)\s?(?P<sc>[A-Za-z])\b")
+_SUBCLASS_ONLY = re.compile(
+    r"(?<![A-Za-z0-9])(?P<sec>[A-H])\s?(?P<cls>\d\s?\d)\s?(?P<sc>[A-Za-z])\b"
+)
 
 
 @dataclass(frozen=True)
@@ -151,9 +151,7 @@ def find_symbols(text: str, context: frozenset[str] = frozenset()) -> list[Symbo
 
 def clean_subclasses(text: str) -> frozenset[str]:
     """Subclasses read without any repair in a text (the page's own evidence for ties)."""
-    return frozenset(
-        m["sub"] for m in _SYMBOL.finditer(text) if m["sub"] in subclasses()
-    )
+    return frozenset(m["sub"] for m in _SYMBOL.finditer(text) if m["sub"] in subclasses())
 
 
 def symbol_confidence(word_confidence: float, symbol: Symbol) -> float:

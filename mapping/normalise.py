@@ -130,7 +130,9 @@ def normalise_application_number(text: str) -> str | None:
     if not m:
         return None
     value = " ".join(_fix_digit_tokens(m[0]).split()).strip(" ,.-/")
-    value = re.sub(r"(?<=\d)[OlI](?=\d)|(?<=\d)[OlI]$|^[OlI](?=\d)", lambda x: fix_digits(x[0]), value)
+    value = re.sub(
+        r"(?<=\d)[OlI](?=\d)|(?<=\d)[OlI]$|^[OlI](?=\d)", lambda x: fix_digits(x[0]), value
+    )
     return value if sum(c.isdigit() for c in value) >= 4 else None
 
 

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from typing import Protocol
 
 from mapping import normalise as nz
-from mapping.frontpage import FrontPage
+from mapping.frontpage import FrontPage, extract_front_page
 from mapping.inid import field_confidence, strip_label
 from mapping.ipc import Symbol, find_symbols, symbol_confidence
-from mapping.layout import union_bbox
+from mapping.layout import Line, reading_order, union_bbox
 from mapping.model import BBox, Field, Party, Provenance
 from mapping.parties import is_organisation, split_parties
 from ocr.models import Word
@@ -173,9 +173,7 @@ def _refine_party(fp: FrontPage, reread: Reread, threshold: float, role: str) ->
         kind="organisation" if is_organisation(name) else "person",
         residence=residence,
         country=country,
-        source=_provenance(party.source.page, words, text).model_copy(
-            update={"confidence": conf}
-        ),
+        source=_provenance(party.source.page, words, text).model_copy(update={"confidence": conf}),
     )
     return 1
 
@@ -212,7 +210,10 @@ def _twin_parties(fp: FrontPage, reread: Reread) -> int:
         return 0
     if ratio(_casefold(a.name), _casefold(b.name)) < 70:
         return 0  # different parties (or different forms of one name): nothing to check
-    readings: dict[int, list[tuple[str, Provenance]]] = {ia: [(a.name, a.source)], ib: [(b.name, b.source)]}
+    readings: dict[int, list[tuple[str, Provenance]]] = {
+        ia: [(a.name, a.source)],
+        ib: [(b.name, b.source)],
+    }
     for i, p, code in ((ia, a, "71"), (ib, b, "73")):
         if p.source.bbox is None:
             continue
@@ -227,11 +228,71 @@ def _twin_parties(fp: FrontPage, reread: Reread) -> int:
         for name_b, src_b in readings[ib]:
             if _casefold(name_a) == _casefold(name_b):
                 conf = max(src_a.confidence, src_b.confidence, a.source.confidence)
-                fp.parties[ia] = a.model_copy(update={
-                    "name": name_a, "kind": "organisation" if is_organisation(name_a) else a.kind,
-                    "source": a.source.model_copy(update={"confidence": conf, "raw": src_a.raw})})
-                fp.parties[ib] = b.model_copy(update={
-                    "name": name_b, "kind": "organisation" if is_organisation(name_b) else b.kind,
-                    "source": b.source.model_copy(update={"confidence": conf, "raw": src_b.raw})})
+                fp.parties[ia] = a.model_copy(
+                    update={
+                        "name": name_a,
+                        "kind": "organisation" if is_organisation(name_a) else a.kind,
+                        "source": a.source.model_copy(
+                            update={"confidence": conf, "raw": src_a.raw}
+                        ),
+                    }
+                )
+                fp.parties[ib] = b.model_copy(
+                    update={
+                        "name": name_b,
+                        "kind": "organisation" if is_organisation(name_b) else b.kind,
+                        "source": b.source.model_copy(
+                            update={"confidence": conf, "raw": src_b.raw}
+                        ),
+                    }
+                )
                 return int(name_a != a.name) + int(name_b != b.name)
     return 0
+
+
+REQUIRED = ("publication_number", "application_number", "filing_date", "publication_date", "title")
+MAX_GAPS = 3
+
+
+def recover_missing(fp: FrontPage, lines: list[Line], reread: Reread) -> FrontPage:
+    """When a field every front page prints is missing, the first OCR may have dropped its line
+    altogether: read the widest empty bands of the bibliographic columns again as text blocks
+    and extract once more; only the missing fields are taken from the second extraction."""
+    missing = [name for name in REQUIRED if name not in fp.fields]
+    if not missing or not lines:
+        return fp
+    extra: list[Line] = []
+    for page, column, bbox in _gaps(lines)[:MAX_GAPS]:
+        words = reread(page, bbox, "block")
+        groups: dict[tuple[int, int, int], list[Word]] = {}
+        for w in words or []:
+            groups.setdefault((w.block, w.par, w.line), []).append(w)
+        extra += [Line(tuple(sorted(g, key=lambda w: w.bbox[0])), page, column)
+                  for g in groups.values()]  # fmt: skip
+    if not extra:
+        return fp
+    second = extract_front_page(reading_order(lines + extra))
+    for name in missing:
+        if name in second.fields:
+            fp.fields[name] = second.fields[name]
+    return fp
+
+
+def _gaps(lines: list[Line]) -> list[tuple[int, int, BBox]]:
+    """Empty bands between consecutive lines of a column taller than two lines, widest first,
+    in the upper 60 % of the page where the bibliographic columns are."""
+    out: list[tuple[int, int, int, BBox]] = []
+    keys = {(ln.page, ln.column) for ln in lines if ln.column >= 0}
+    bottom = max(ln.bbox[3] for ln in lines)
+    for page, column in keys:
+        col = sorted((ln for ln in lines if ln.page == page and ln.column == column),
+                     key=lambda ln: ln.bbox[1])  # fmt: skip
+        heights = sorted(ln.bbox[3] - ln.bbox[1] for ln in col)
+        height = max(8, heights[len(heights) // 2])
+        x0, x1 = min(ln.bbox[0] for ln in col), max(ln.bbox[2] for ln in col)
+        for a, b in zip(col, col[1:], strict=False):
+            gap = b.bbox[1] - a.bbox[3]
+            if gap > 2 * height and a.bbox[3] < 0.6 * bottom:
+                out.append((gap, page, column, (x0, a.bbox[3] + 2, x1, b.bbox[1] - 2)))
+    out.sort(key=lambda g: -g[0])
+    return [(page, column, bbox) for _, page, column, bbox in out]

@@ -197,6 +197,8 @@ def recognise_crop(
     words, _ = parse_tsv(tsv)
     dx, dy = origin
     return [
-        w.model_copy(update={"bbox": (w.bbox[0] + dx, w.bbox[1] + dy, w.bbox[2] + dx, w.bbox[3] + dy)})
+        w.model_copy(
+            update={"bbox": (w.bbox[0] + dx, w.bbox[1] + dy, w.bbox[2] + dx, w.bbox[3] + dy)}
+        )
         for w in words
     ]
