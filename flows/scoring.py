@@ -7,8 +7,8 @@ header, from `RULES` below, and each is unit-tested):
   - text (title, party names): Unicode NFKC, typographic quotes and dashes made plain, runs of
     whitespace made one space, no space before `,` `;` `:` `.`, surrounding spaces and trailing
     `,` `;` `:` `.` removed. Case is kept: `SONY CORPORATION` and `Sony Corporation` differ.
-  - number (publication number): digits only, leading zeros removed (`US 10,231,003 B2`,
-    `US010231003B2` and `10231003` are equal).
+  - number (publication number): a trailing kind code removed, then digits only, leading
+    zeros removed (`US 10,231,003 B2`, `US010231003B2` and `10231003` are equal).
   - application number: digits only (`15/947,048` -> `15947048`).
   - date: ISO 8601 `YYYY-MM-DD`, compared as text.
   - code (office, kind): upper case, no spaces.
@@ -80,7 +80,7 @@ SPECS = {spec.name: spec for spec in FIELDS}
 RULES: tuple[str, ...] = (
     "text (title, names): NFKC, plain quotes and dashes, single spaces, no space before , ; : ., "
     "trailing , ; : . removed; case kept",
-    "publication number: digits only, leading zeros removed",
+    "publication number: office and kind code removed, digits only, leading zeros removed",
     "application number: digits only",
     "dates: ISO 8601 YYYY-MM-DD",
     "office and kind codes: upper case, no spaces",
@@ -109,6 +109,7 @@ def norm_text(value: str) -> str:
 
 
 def norm_number(value: str) -> str:
+    value = re.sub(r"(?<=[\d\s])[A-Z]\d?\s*$", "", value.strip())  # a trailing kind code
     return re.sub(r"\D", "", value).lstrip("0")
 
 
