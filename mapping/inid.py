@@ -183,7 +183,9 @@ LABELS: tuple[tuple[str, str], ...] = (
     ("74", r"attorney,?\s+agent,?\s+or\s+firm\s*[-—–:]*|agent|vertreter|mandataire|representative"),
     (
         "51",
-        r"int\.?\s*c[lhi1]\.?\s*[0-9]*|int\.?\s*kl\.?|internationale\s+klassifikation|classification\s+internationale|cib|ipc",
+        r"int\.?\s*c[lhi1]\.?\s*[0-9]*|c[l1]\.?\s*int\.?\s*[0-9]*|int\.?\s*kl\.?"
+        r"|internationale\s+klassifikation"
+        r"|classification\s+internationale(?:\s*\(int\.?\s*c[l1]\.?\s*[0-9]*\))?|cib|ipc",
     ),
     ("52", r"u\.?\s?s\.?\s+c[l1i]\.?|deutsche\s+kl\.?|canadian\s+classification"),
     (
@@ -194,7 +196,8 @@ LABELS: tuple[tuple[str, str], ...] = (
     ("86", r"pct\s+n[o0]\.?|international\s+application(?:\s+n[o0]\.?)?"),
     ("87", r"pct\s+pub\.?\s+n[o0]\.?"),
 )
-_TAIL = r"(?:\s*\(\s*s\s*\))?\s*[:;.]?[\s.:…·-]*"
+# after a label: '(s)', a bilingual twin ('Date de dépôt/Filing Date:'), then ':' and leaders
+_TAIL = r"(?:\s*\(\s*s\s*\))?(?:\s*/\s*[^:\n/]{2,40}?(?=:))?\s*[:;.]?[\s.:…·-]*"
 _LABEL_RES = tuple(
     (code, re.compile(r"^\s*(?:" + rx + r")(?![A-Za-zÀ-ÿ])" + _TAIL, re.IGNORECASE))
     for code, rx in LABELS

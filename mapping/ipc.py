@@ -104,9 +104,10 @@ _SYMBOL = re.compile(
     rf"(?P<sgrp>[{_DIGITISH}]{{1,6}})(?![A-Za-z0-9])"
     r"(?:\s*\(\s*(?P<ey>\d{4})\s*[.,]\s*(?P<em>\d{2})\s*\))?"
 )
-# Older printed forms without group: "Int. Cl.: A 61 k" (Germany, 1960s-70s), "Int. Cl.2 A61K".
+# Older spaced forms: "Int. Cl.: A 61 k" (Germany, 1960s-70s), "A 61 k 27/00" (France).
 _SUBCLASS_ONLY = re.compile(
     r"(?<![A-Za-z0-9])(?P<sec>[A-H])\s?(?P<cls>\d\s?\d)\s?(?P<sc>[A-Za-z])\b"
+    r"(?:\s*,?\s*(?P<grp>\d{1,4})\s*/\s*(?P<sg>\d{1,6}))?"
 )
 
 
@@ -145,6 +146,8 @@ def find_symbols(text: str, context: frozenset[str] = frozenset()) -> list[Symbo
     for m in _SUBCLASS_ONLY.finditer(text):
         symbol = f"{m['sec']}{m['cls'].replace(' ', '')}{m['sc'].upper()}"
         if symbol in subclasses():
+            if m["grp"]:
+                symbol += f" {int(m['grp'])}/{m['sg']}"
             out.append(Symbol(symbol, None, m.span(), 0.3, False))
     return out
 

@@ -191,10 +191,15 @@ OFFICE_NAMES = {
 
 
 def office_from_text(text: str) -> str | None:
-    t = text.lower()
+    """The ST.3 code of a printed office name ('RÉPUBLIQUE FRANÇAISE', 'Deutsches Patentamt',
+    accents optional) or of a value that is just the code ('(19) DE')."""
+    t = " ".join(text.lower().translate(_ACCENTS).split())
     for name, code in OFFICE_NAMES.items():
-        if name in t:
+        if name.translate(_ACCENTS) in t:
             return code
+    bare = text.strip().strip("()[]")
+    if re.fullmatch(r"[A-Z]{2}", bare) and is_office_code(bare):
+        return bare
     return None
 
 

@@ -92,6 +92,9 @@ def test_bare_two_digit_code() -> None:
         ("Foreign Application Priority Data", "30"),
         ("Priorität: 12.03.62 V.St.v.Amerika 123456", "30"),
         ("Titre : Procédé de fabrication", "54"),
+        ("Date de dépôt/Filing Date: 1999/03/02", "22"),  # Canadian bilingual labels
+        ("Cl.Int.6/Int.Cl.6 A61K 31/40", "51"),
+        ("Classification internationale (Int. Cl.) : A 61 k 27/00", "51"),
         ("Bezeichnung: Verfahren", "54"),
     ],
 )
@@ -218,3 +221,9 @@ def test_priority_claims_are_sequenced() -> None:
         ("EP", "16425086", "2016-08-11"),
         ("EP", "17425018", "2017-02-17"),
     ]
+
+
+def test_bilingual_label_is_skipped_whole() -> None:
+    text = "Inventeur/Inventor: SMITH, JOHN, CA"
+    code, skip = strip_label(text)
+    assert code == "72" and text[skip:] == "SMITH, JOHN, CA"

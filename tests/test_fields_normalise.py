@@ -127,8 +127,26 @@ def test_ipc_list_keeps_order_and_editions() -> None:
     ]
 
 
-def test_old_subclass_only_form() -> None:
+def test_old_spaced_forms() -> None:
     assert [s.symbol for s in find_symbols("Int. Cl.: A 61 k")] == ["A61K"]
+    assert [s.symbol for s in find_symbols("A 61 k 27/00")] == ["A61K 27/00"]
+
+
+@pytest.mark.parametrize(
+    ("printed", "code"),
+    [
+        ("United States Patent", "US"),
+        ("RÉPUBLIQUE FRANÇAISE", "FR"),
+        ("REPUBLIQUE FRANCAISE", "FR"),  # accents lost by OCR
+        ("BUNDESREPUBLIK DEUTSCHLAND", "DE"),
+        ("Deutsches Patentamt", "DE"),
+        ("Office de la propriété intellectuelle du Canada", "CA"),
+        ("DE", "DE"),
+        ("Karp et al.", None),
+    ],
+)
+def test_office_from_printed_name(printed: str, code: str | None) -> None:
+    assert nz.office_from_text(printed) == code
 
 
 def test_clean_symbols_outside_the_ipc_list_are_kept() -> None:
