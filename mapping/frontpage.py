@@ -213,6 +213,7 @@ def _parties(fp: FrontPage, seg: Segment) -> None:
     role = ROLE_OF_CODE[seg.code]
     start = value_start(seg)
     text = seg.text[start:]
+    entries: list[tuple[str, str | None, str | None, tuple[int, int]]]
     if role == "agent":
         stripped = re.sub(r"^[\s\-—–:]+", "", text)
         start += len(text) - len(stripped)
@@ -509,10 +510,10 @@ def cross_check(fp: FrontPage, lines: list[Line]) -> None:
                 filing.source)  # fmt: skip
     kind_field = fp.fields.get("kind")
     if kind_field and fp.designation:
-        office = fp.fields["office"].value if "office" in fp.fields else None
+        printed = fp.fields["office"].value if "office" in fp.fields else None
         for pattern, type_office, kinds in KIND_OF_TYPE:
             if re.search(pattern, fp.designation, re.IGNORECASE):
-                if (office in (None, type_office)) and not re.match(kinds, kind_field.value):
+                if (printed in (None, type_office)) and not re.match(kinds, kind_field.value):
                     fp.note("kind", "kind-document-type",
                             f"kind code {kind_field.value} does not fit the printed document "
                             f"type '{' '.join(fp.designation.split())[:60]}'",

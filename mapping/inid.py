@@ -73,6 +73,7 @@ def _expand(body: str) -> frozenset[str]:
             options[0][0] + d for d in "0123456789"
         }
         return frozenset(c for c in combos if c in known_codes())
+    pairs: tuple[tuple[str, str], ...]
     if len(options) == 3:  # a stray mark read as a character: '(S51)'
         pairs = ((options[0], options[1]), (options[0], options[2]), (options[1], options[2]))
     elif len(options) == 2:
