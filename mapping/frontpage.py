@@ -72,6 +72,16 @@ class FrontPage:
                 name=name, inid=inid, value=value, normalised=normalised, source=source
             )
 
+    def agree(self, name: str, other_confidence: float) -> None:
+        """Another, independent print of the page gives the same value (the number line and
+        (11), the office name and the number prefix): either reading being right suffices, so
+        the doubts multiply."""
+        f = self.fields[name]
+        conf = 1 - (1 - f.source.confidence) * (1 - other_confidence)
+        self.fields[name] = f.model_copy(
+            update={"source": f.source.model_copy(update={"confidence": round(conf, 4)})}
+        )
+
     def note(self, field: str, rule: str, message: str, source: Provenance | None = None) -> None:
         self.notes.append(Note(field=field, rule=rule, message=message, source=source))
 
@@ -99,6 +109,8 @@ def _publication(fp: FrontPage, seg: Segment) -> None:
     if kind and nz.KIND_CODES.match(kind):
         fp.put("kind", "13", kind, src)
     if office and nz.is_office_code(office):
+        if "office" in fp.fields and fp.fields["office"].value == office:
+            fp.agree("office", src.confidence)
         fp.put("office", "19", office, src)
     label = seg.text[: value_start(seg)]
     if re.search(r"schrift", label, re.IGNORECASE):
@@ -484,11 +496,8 @@ def cross_check(fp: FrontPage, lines: list[Line]) -> None:
             fp.note("publication_number", "number-cross-check",
                     f"(11) reads {current.value} but the number line above reads {number}",
                     current.source)  # fmt: skip
-        else:  # two independent readings agree: the number is as sure as the better one
-            best = max(current.source.confidence, line.confidence)
-            fp.fields["publication_number"] = current.model_copy(
-                update={"source": current.source.model_copy(update={"confidence": round(best, 4)})}
-            )
+        else:
+            fp.agree("publication_number", line.confidence)
         kind_field = fp.fields.get("kind")
         if kind_field is None:
             fp.put("kind", "13", kind, src)
@@ -496,13 +505,13 @@ def cross_check(fp: FrontPage, lines: list[Line]) -> None:
             fp.note("kind", "kind-cross-check",
                     f"kind code {kind_field.value} but the number line reads {kind}",
                     kind_field.source)  # fmt: skip
-        elif kind_field.source.confidence < line.confidence:
-            fp.fields["kind"] = kind_field.model_copy(
-                update={"source": kind_field.source.model_copy(
-                    update={"confidence": round(line.confidence, 4)})}
-            )  # fmt: skip
+        else:
+            fp.agree("kind", line.confidence)
         if nz.is_office_code(office):
-            fp.put("office", "19", office, src)
+            if "office" not in fp.fields:
+                fp.put("office", "19", office, src)
+            elif fp.fields["office"].value == office:
+                fp.agree("office", line.confidence)
     filing, published = fp.fields.get("filing_date"), fp.fields.get("publication_date")
     if filing and published and filing.value > published.value:
         fp.note("filing_date", "date-order",

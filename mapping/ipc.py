@@ -104,10 +104,11 @@ _SYMBOL = re.compile(
     rf"(?P<sgrp>[{_DIGITISH}]{{1,6}})(?![A-Za-z0-9])"
     r"(?:\s*\(\s*(?P<ey>\d{4})\s*[.,]\s*(?P<em>\d{2})\s*\))?"
 )
-# Older spaced forms: "Int. Cl.: A 61 k" (Germany, 1960s-70s), "A 61 k 27/00" (France).
+# Older spaced forms: "Int. Cl.: A 61 k" (Germany, 1960s-70s), "A 61 k 27/00" (France). A
+# subclass followed by digits that do not parse ("G06F 17730": the slash lost) is no symbol.
 _SUBCLASS_ONLY = re.compile(
     r"(?<![A-Za-z0-9])(?P<sec>[A-H])\s?(?P<cls>\d\s?\d)\s?(?P<sc>[A-Za-z])\b"
-    r"(?:\s*,?\s*(?P<grp>\d{1,4})\s*/\s*(?P<sg>\d{1,6}))?"
+    r"(?:\s*,?\s*(?P<grp>\d{1,4})\s*/\s*(?P<sg>\d{1,6})|(?!\s*[\d/]))"
 )
 
 

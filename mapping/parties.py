@@ -49,10 +49,11 @@ def split_parties(text: str) -> list[tuple[str, str | None, str | None, tuple[in
 
 def repair_legal_forms(name: str) -> str:
     """OCR artefacts in common legal forms and numerals: 'CoO., LTD.' -> 'CO., LTD.',
-    'Sp. z 0. 0.' -> 'Sp. z o. o.', 'Holdings Il' -> 'Holdings II'."""
+    'Sp. z 0. 0.' -> 'Sp. z o. o.', 'Google Ine.' -> 'Google Inc.', 'Holdings Il' -> 'Holdings II'."""
     upper = re.sub(r"\bC[oO0]{1,2}\.", "", name).isupper()
     name = re.sub(r"\bC[oO0]{1,2}\.(?=,?\s*L[tT][dD])", "CO." if upper else "Co.", name)
     name = re.sub(r"\b([Zz]) [o0O]\. ?[o0O]\.", lambda m: f"{m[1]} o. o.", name)
+    name = re.sub(r"(?<=[\s,])Ine\.?$", "Inc.", name)  # c read as e
     # Roman numerals after a word: 'Mobility Il' -> 'Mobility II' (l and 1 for I)
     name = re.sub(r"(?<=[A-Za-z] )(?:Il|lI|I1|1I|ll)(?=\b|,)", "II", name)
     return name

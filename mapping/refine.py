@@ -98,11 +98,13 @@ def _refine_ipc(fp: FrontPage, reread: Reread, threshold: float) -> int:
     for src, unreadable in targets:
         if src.bbox is None:
             continue
-        words = reread(src.page or 0, src.bbox, "ipc")
-        if not words:
-            continue
-        text = " ".join(w.text for w in words)
-        symbols = find_symbols(text, fp.context)
+        symbols, words, text = [], [], ""
+        for profile in ("ipc", "block"):  # whitelisted first, then free text
+            words = reread(src.page or 0, src.bbox, profile) or []
+            text = " ".join(w.text for w in words)
+            symbols = find_symbols(text, fp.context)
+            if symbols:
+                break
         if not symbols:
             continue
         fields = [_symbol_field(src.page, words, text, sym) for sym in symbols]

@@ -227,3 +227,34 @@ def test_bilingual_label_is_skipped_whole() -> None:
     text = "Inventeur/Inventor: SMITH, JOHN, CA"
     code, skip = strip_label(text)
     assert code == "72" and text[skip:] == "SMITH, JOHN, CA"
+
+
+def test_gutter_found_despite_specks_in_it() -> None:
+    from mapping.layout import find_gutter
+    from ocr.models import PageOcr
+
+    words = []
+    for row in range(30):
+        y = 300 + 40 * row
+        for block, (x0, x1) in ((1, (300, 1200)), (2, (1300, 2200))):
+            step = (x1 - x0) // 4
+            for i in range(4):  # four words a line
+                box = (x0 + i * step, y, x0 + (i + 1) * step - 10, y + 30)
+                words.append(Word(text="word", bbox=box, confidence=0.9, block=block, line=row))
+    # a speck read as part of a left-column line reaches into the gutter
+    words.append(Word(text="_", bbox=(1190, 900, 1285, 930), confidence=0.1, block=1, line=15))
+    page = PageOcr(index=0, width=2548, height=3297, dpi=300, words=tuple(words))
+    gutter = find_gutter(page)
+    assert gutter is not None and 1200 <= gutter <= 1300
+
+
+def test_agreeing_prints_raise_confidence() -> None:
+    lines = [
+        _line("US010231003B2", 1580, 160, column=1, conf=0.8),
+        _line("(10) Patent No.: US 10,231,003 B2", 1300, 300, column=1, conf=0.8),
+    ]
+    fp = extract_front_page(lines)
+    number = fp.fields["publication_number"]
+    assert number.value == "10231003"
+    assert number.source.confidence > 0.9  # 1 - 0.2 x 0.2
+    assert not fp.notes

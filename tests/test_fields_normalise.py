@@ -163,6 +163,7 @@ def test_repair_prefers_subclasses_seen_on_the_page() -> None:
 
 def test_rubbish_is_not_a_symbol() -> None:
     assert find_symbols("Ceo Moe 2012.01") == []
+    assert find_symbols("G06F 17730 (2006.01)") == []  # slash lost: unreadable, not 'G06F'
     assert find_symbols("See application file for complete search history.") == []
 
 

@@ -68,6 +68,7 @@ def test_person_is_not_an_organisation() -> None:
         ("Huawei Technologies CoO., Ltd.", "Huawei Technologies Co., Ltd."),
         ("Estimote Polska Sp. z 0. 0.", "Estimote Polska Sp. z o. o."),
         ("AT&T Mobility Il, LLC", "AT&T Mobility II, LLC"),
+        ("Google Ine.", "Google Inc."),
         ("Google LLC", "Google LLC"),
     ],
 )
