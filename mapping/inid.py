@@ -248,6 +248,8 @@ def label_starts_field(text: str) -> str | None:
     """A label that starts a field on a line without an INID mark: it must begin the line,
     start with a capital and be followed by ':' or a value (not 'filed on' in running text)."""
     stripped = text.lstrip(" .·-)]|!")
+    # a mark damaged beyond reading ('1 Appl. No.:' for '(21) Appl. No.:')
+    stripped = re.sub(r"^[\(\[\{]?[0-9OSlI|!@©®]{1,3}[\)\]\}]?\s+(?=[A-Z])", "", stripped)
     if not stripped[:1].isupper():
         return None
     code, end = strip_label(stripped)

@@ -44,11 +44,31 @@ def _make_date(y: int, m: int, d: int) -> str | None:
         return None
 
 
+# Letters OCR confuses in month names ('Noy.' for Nov., 'Dee.' for Dec., 'Jun' for Jan is NOT
+# one of them: only look-alike glyphs count).
+_MONTH_CONFUSIONS = {("y", "v"), ("v", "y"), ("e", "c"), ("c", "e"), ("n", "u"), ("u", "n"),
+                     ("l", "i"), ("i", "l"), ("0", "o"), ("o", "0"), ("rn", "m")}  # fmt: skip
+
+
 def _month(word: str) -> int | None:
     w = word.lower().rstrip(".").translate(_ACCENTS)
     if w in MONTHS:
         return MONTHS[w]
-    return MONTHS.get(w[:3]) if len(w) >= 3 and w[:3] in MONTHS and w[:3] != "mai" else None
+    if len(w) >= 3 and w[:3] in MONTHS and w[:3] != "mai":
+        return MONTHS[w[:3]]
+    return _misread_month(w) if len(w) >= 3 else None
+
+
+def _misread_month(w: str) -> int | None:
+    """A month name with one look-alike letter misread, when only one month fits."""
+    found = set()
+    for name, number in MONTHS.items():
+        if len(name) != len(w):
+            continue
+        diff = [(a, b) for a, b in zip(w, name, strict=True) if a != b]
+        if len(diff) == 1 and diff[0] in _MONTH_CONFUSIONS:
+            found.add(number)
+    return found.pop() if len(found) == 1 else None
 
 
 _DIGITISH_TOKEN = re.compile(r"(?<![A-Za-z])[0-9OoIlSB]{1,4}(?![A-Za-z])")

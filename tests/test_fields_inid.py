@@ -112,6 +112,8 @@ def test_label_under_a_compatible_code() -> None:
 def test_label_alone_starts_a_field_only_where_it_cannot_be_running_text() -> None:
     assert label_starts_field("Filed: Apr. 6, 2018") == "22"
     assert label_starts_field("Int. Cl.") == "51"
+    assert label_starts_field("1 Appl. No.: 15/299.076") == "21"  # '(21)' damaged to '1'
+    assert label_starts_field("12 Claims, 5 Drawing Sheets") is None
     assert label_starts_field("filed on Apr. 5, 2016.") is None  # lower case: running text
     assert label_starts_field("Filed on the same day") is None  # no colon, no value
 

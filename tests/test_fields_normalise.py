@@ -20,6 +20,8 @@ from mapping.ipc import find_symbols, repair_subclass, subclasses, symbol_confid
         ("Oct. 3O, 2O18", "2018-10-30"),  # O read for 0 inside numbers
         ("March 12 2019", "2019-03-12"),
         ("18 Mar 74", "1974-03-18"),
+        ("Noy. 14, 2017", "2017-11-14"),  # look-alike letters misread in month names
+        ("Dee. 14, 2017", "2017-12-14"),
         # French
         ("12 mars 1962", "1962-03-12"),
         ("1er janvier 1970", "1970-01-01"),
