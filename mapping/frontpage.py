@@ -215,10 +215,13 @@ def _classification(target: str) -> Callable[[FrontPage, Segment], None]:
 
 
 def _looks_like_symbol_line(text: str) -> bool:
-    """A line of an IPC list that yielded no symbol: something printed there was unreadable."""
-    return bool(re.search(r"\d{4}\s*[.,]\s*\d{2}|\w+\s*\d+\s*/\s*\d+", text)) or (
-        sum(c.isalnum() for c in text) >= 4
-    )
+    """A line of an IPC list that yielded no symbol: something printed there was unreadable
+    (a symbol line has digits; a label read again, 'nt. Cl.', is not one)."""
+    if strip_label(text.lstrip(" .iI"), "51")[0] is not None or re.match(
+        r"\s*\w{0,3}\.?\s*C[l1]\.", text
+    ):
+        return False
+    return any(c.isdigit() for c in text) and (sum(c.isalnum() for c in text) >= 4)
 
 
 def _parties(fp: FrontPage, seg: Segment) -> None:

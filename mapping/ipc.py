@@ -144,6 +144,9 @@ def find_symbols(text: str, context: frozenset[str] = frozenset()) -> list[Symbo
         out.append(Symbol(symbol, edition, m.span(), repair.cost, repair.ambiguous))
     if out:
         return out
+    slashless = _slash_lost(text, context)
+    if slashless is not None:
+        return [slashless]
     for m in _SUBCLASS_ONLY.finditer(text):
         symbol = f"{m['sec']}{m['cls'].replace(' ', '')}{m['sc'].upper()}"
         if symbol in subclasses():
@@ -151,6 +154,37 @@ def find_symbols(text: str, context: frozenset[str] = frozenset()) -> list[Symbo
                 symbol += f" {int(m['grp'])}/{m['sg']}"
             out.append(Symbol(symbol, None, m.span(), 0.3, False))
     return out
+
+
+_SLASHLESS = re.compile(
+    r"(?<![A-Za-z0-9])(?P<sub>[A-Za-z0-9|!]{3,6})\s(?P<num>\d{3,8})\s*"
+    r"\(\s*(?P<ey>\d{4})\s*[.,]\s*(?P<em>\d{2})\s*\)"
+)
+SLASH_LOST = 0.8
+"""Extra repair cost when the slash had to be put back: the value is likely right, but the
+document goes to review (the confidence ceiling 1 - 0.4 x cost falls below 0.7)."""
+
+
+def _slash_lost(text: str, context: frozenset[str]) -> Symbol | None:
+    """'G06F 17730 (2006.01)': the slash of '17/30' read as 7 (or 1). Put back where it leaves
+    a 1-3 digit group and a 2-digit subgroup (the commonest form); only on a line that prints
+    an edition, i.e. certainly a symbol line."""
+    m = _SLASHLESS.search(text)
+    if not m:
+        return None
+    repair = repair_subclass(m["sub"], context)
+    if repair is None:
+        return None
+    num = m["num"]
+    splits = [i for i in range(1, len(num) - 2) if num[i] in "71" and len(num) - i - 1 == 2
+              and i <= 3 and num[0] != "0"]  # fmt: skip
+    if len(splits) != 1:
+        return None
+    i = splits[0]
+    symbol = f"{repair.subclass} {int(num[:i])}/{num[i + 1 :]}"
+    return Symbol(
+        symbol, f"{m['ey']}.{m['em']}", m.span(), repair.cost + SLASH_LOST, repair.ambiguous
+    )
 
 
 def clean_subclasses(text: str) -> frozenset[str]:

@@ -90,42 +90,54 @@ def _provenance(page: int | None, words: list[Word], raw: str) -> Provenance:
 
 
 def _refine_ipc(fp: FrontPage, reread: Reread, threshold: float) -> int:
-    """The first IPC symbol: re-read it when doubtful, or when a line above it was unreadable."""
-    targets: list[tuple[Provenance, bool]] = [(p, True) for p in fp.unreadable_ipc[:1]]
-    if not targets and fp.ipc and fp.ipc[0].source.confidence < threshold:
-        targets = [(fp.ipc[0].source, False)]
-    changed = 0
-    for src, unreadable in targets:
-        if src.bbox is None:
-            continue
-        symbols, words, text = [], [], ""
-        for profile in ("ipc", "block"):  # whitelisted first, then free text
-            words = reread(src.page or 0, src.bbox, profile) or []
-            text = " ".join(w.text for w in words)
-            symbols = find_symbols(text, fp.context)
-            if symbols:
-                break
-        if not symbols:
-            continue
-        fields = [_symbol_field(src.page, words, text, sym) for sym in symbols]
-        if unreadable:
-            found = {f.value.split(" (")[0] for f in fields}
-            fp.ipc = fields + [f for f in fp.ipc if f.value.split(" (")[0] not in found]
+    """The first IPC symbol: re-read lines before it that could not be read (their symbols go
+    first, in order), or re-read it when doubtful."""
+    if fp.unreadable_ipc:
+        recovered: list[Field] = []
+        for src in fp.unreadable_ipc[:2]:
+            symbols, words, text = _read_symbols(fp, reread, src)
+            recovered += [_symbol_field(src.page, words, text, sym) for sym in symbols]
+            if not symbols:
+                break  # still unreadable: the note stays, the document goes to review
+        else:
             fp.unreadable_ipc.clear()
             fp.notes = [n for n in fp.notes if n.rule != "ipc-unreadable"]
-            changed += 1
-            continue
-        sym, field, new = symbols[0], fields[0], fields[0].source
-        old = fp.ipc[0]
-        if sym.value.split(" (")[0] == old.value.split(" (")[0]:
-            best = max(old.source.confidence, new.confidence)
-            fp.ipc[0] = old.model_copy(
-                update={"source": old.source.model_copy(update={"confidence": round(best, 4)})}
-            )
-        elif new.confidence >= old.source.confidence + CLEARLY_BETTER:
-            fp.ipc[0] = field
-            changed += 1
-    return changed
+        if recovered:
+            found = {f.value.split(" (")[0] for f in recovered}
+            fp.ipc = recovered + [f for f in fp.ipc if f.value.split(" (")[0] not in found]
+        return int(bool(recovered))
+    if not fp.ipc or fp.ipc[0].source.confidence >= threshold or fp.ipc[0].source.bbox is None:
+        return 0
+    old = fp.ipc[0]
+    symbols, words, text = _read_symbols(fp, reread, old.source)
+    if not symbols:
+        return 0
+    new = _symbol_field(old.source.page, words, text, symbols[0])
+    if new.value.split(" (")[0] == old.value.split(" (")[0]:
+        best = max(old.source.confidence, new.source.confidence)
+        fp.ipc[0] = old.model_copy(
+            update={"source": old.source.model_copy(update={"confidence": round(best, 4)})}
+        )
+        return 0
+    if new.source.confidence >= old.source.confidence + CLEARLY_BETTER:
+        fp.ipc[0] = new
+        return 1
+    return 0
+
+
+def _read_symbols(
+    fp: FrontPage, reread: Reread, src: Provenance
+) -> tuple[list[Symbol], list[Word], str]:
+    """Symbols of a second reading of a crop: whitelisted first, then free text."""
+    if src.bbox is None:
+        return [], [], ""
+    for profile in ("ipc", "block"):
+        words = reread(src.page or 0, src.bbox, profile) or []
+        text = " ".join(w.text for w in words)
+        symbols = find_symbols(text, fp.context)
+        if symbols:
+            return symbols, words, text
+    return [], [], ""
 
 
 def _symbol_field(page: int | None, words: list[Word], text: str, sym: Symbol) -> Field:

@@ -165,7 +165,13 @@ def test_repair_prefers_subclasses_seen_on_the_page() -> None:
 
 def test_rubbish_is_not_a_symbol() -> None:
     assert find_symbols("Ceo Moe 2012.01") == []
-    assert find_symbols("G06F 17730 (2006.01)") == []  # slash lost: unreadable, not 'G06F'
+    assert find_symbols("G06F 17730") == []  # slash lost and no edition: unreadable, not 'G06F'
+
+
+def test_slash_read_as_seven_is_put_back_but_stays_doubtful() -> None:
+    (sym,) = find_symbols("G06F 17730 (2006.01)")
+    assert sym.value == "G06F 17/30 (2006.01)"
+    assert symbol_confidence(0.99, sym) < 0.7
     assert find_symbols("See application file for complete search history.") == []
 
 
