@@ -391,6 +391,8 @@ def extract_front_page(lines: list[Line]) -> FrontPage:
         _title_above_parties(fp, lines, segments)
     cross_check(fp, lines)
     confirm_symbols(fp)
+    if any(seg.code == "51" for seg in segments) and not fp.ipc and not fp.unreadable_ipc:
+        fp.note("ipc", "ipc-missing", "(51) is printed but no IPC symbol was read")
     if fp.unreadable_ipc:
         fp.note("ipc", "ipc-unreadable",
                 "a symbol printed before the first IPC symbol read could not be read",

@@ -275,7 +275,8 @@ class Segment:
     words: list[Word] = field(default_factory=list)
     line_starts: set[int] = field(default_factory=set)
     labelled: bool = False
-    mark_confidence: float = 1.0
+    anchor: tuple[int, int, int, int] | None = None
+    """Box of the line that started the segment (a mark alone on its line has no words)."""
 
     def add_line(self, words: list[Word]) -> None:
         if words:
@@ -421,7 +422,7 @@ def segment_lines(lines: list[Line]) -> list[Segment]:
                 continue
             if code is not None:
                 current = Segment(code=code, page=line.page, column=line.column,
-                                  labelled=labelled)  # fmt: skip
+                                  labelled=labelled, anchor=line.bbox)  # fmt: skip
                 current.add_line(words)
                 segments.append(current)
             elif mark is not None:
@@ -456,10 +457,15 @@ def _ghost_lines(lines: list[Line]) -> set[int]:
 
 
 def _continues(segment: Segment, line: Line) -> bool:
-    if line.page != segment.page or line.column != segment.column or not segment.words:
+    if line.page != segment.page or line.column != segment.column:
         return False
     if line.text.strip().lower().startswith("(continued"):
         return False
+    if not segment.words:  # a mark alone on its line: the value starts on the same or next row
+        if segment.anchor is None:
+            return False
+        top, bottom = segment.anchor[1], segment.anchor[3]
+        return top - 4 <= line.bbox[1] < bottom + 1.5 * (bottom - top)
     last = segment.words[-1].bbox
     heights = sorted(w.bbox[3] - w.bbox[1] for w in segment.words)
     height = max(8, heights[len(heights) // 2])

@@ -260,3 +260,18 @@ def test_agreeing_prints_raise_confidence() -> None:
     assert number.value == "10231003"
     assert number.source.confidence > 0.9  # 1 - 0.2 x 0.2
     assert not fp.notes
+
+
+def test_mark_alone_on_its_line_takes_the_value_beside_and_below() -> None:
+    lines = [
+        _line("(51)", 300, 1692, h=33),
+        Line(_line("H04W 40/22 (2009.01)", 420, 1700, h=60).words, 0, 0),  # a taller, merged box
+        _line("H04W 52/46 (2009.01)", 420, 1775),
+    ]
+    fp = extract_front_page(lines)
+    assert [f.value for f in fp.ipc] == ["H04W 40/22 (2009.01)", "H04W 52/46 (2009.01)"]
+
+
+def test_printed_ipc_code_without_symbols_is_noted() -> None:
+    fp = extract_front_page([_line("(51) Int. Cl.", 300, 1000)])
+    assert [n.rule for n in fp.notes] == ["ipc-missing"]
