@@ -149,6 +149,28 @@ def run(
     console.print(f"outputs in {out.resolve()} (manifest: {out / 'manifest.jsonl'})")
 
 
+@app.command("eval")
+def eval_(
+    gt: Annotated[Path, typer.Option("--gt", help="ground truth: a folder of *.fields.json "
+                                     "(or with gt/ inside)", exists=True, file_okay=False)],
+    pred: Annotated[Path, typer.Option("--pred", help="the --out folder of a finished run",
+                                       exists=True, file_okay=False)],
+    report: Annotated[Path | None, typer.Option(help="Markdown report (JSON beside it) "
+                                                "[default: PRED/eval.md]")] = None,
+) -> None:  # fmt: skip
+    """Score a finished run against ground truth: per-field precision, recall and exact-match
+    accuracy, and the worst misses (rules: see the report header)."""
+    from flows.evaluate import GroundTruthError, evaluate, print_summary, write_reports
+
+    try:
+        ev = evaluate(gt, pred)
+    except GroundTruthError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    markdown = report or pred / "eval.md"
+    print_summary(ev, markdown, write_reports(ev, markdown))
+
+
 def main() -> None:
     try:
         app()

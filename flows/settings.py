@@ -28,6 +28,8 @@ class OcrSettings(Section):
     retries: int = Field(
         2, ge=0, le=10, description="retries for transient OCR failures (timeouts)"
     )
+    reread_fields: int = Field(8, ge=0, le=50,
+                               description="second OCR readings of weak fields per document (0: off)")  # fmt: skip
 
 
 class LimitSettings(Section):

@@ -30,8 +30,10 @@ from ocr.errors import InputError, IpdError
 from ocr.ingest import IngestLimits, iter_pages
 from ocr.models import PageOcr, PreprocessReport
 from ocr.preprocess import PreprocessOptions, preprocess
+from ocr.reread import CropReader
 from ocr.tesseract import TesseractEngine
 from output_schemas import jsonout, st96
+from output_schemas.fieldsreport import fields_report
 from output_schemas.validate import gate
 
 
@@ -120,37 +122,18 @@ def ocr_page(page: PreparedPage, settings: Settings) -> PageOcr:
     return engine_for(settings).recognise(page.path, index=page.index, dpi=page.dpi)
 
 
-def _fields_report(doc: Any) -> dict[str, Any]:
-    def entry(f: Any) -> dict[str, Any]:
-        return {
-            "value": f.value,
-            "inid": f.inid,
-            "confidence": f.source.confidence,
-            "page": f.source.page,
-            "bbox": f.source.bbox,
-            "raw": f.source.raw,
-        }
-
-    fields: dict[str, Any] = {name: entry(f) for name, f in doc.fields.items()}
-    if doc.ipc:
-        fields["ipc"] = [entry(f) for f in doc.ipc]
-    for role in ("applicant", "inventor", "assignee", "agent"):
-        parties = doc.parties_of(role)
-        if parties:
-            fields[f"{role}s"] = [
-                {
-                    "value": p.name,
-                    "kind": p.kind,
-                    "residence": p.residence,
-                    "country": p.country,
-                    "confidence": p.source.confidence,
-                    "page": p.source.page,
-                    "bbox": p.source.bbox,
-                    "raw": p.source.raw,
-                }  # fmt: skip
-                for p in parties
-            ]
-    return fields
+def field_reader(prepared: PreparedDocument, settings: Settings) -> CropReader | None:
+    """Second readings of weak fields from the prepared page images (None when switched off)."""
+    if settings.ocr.reread_fields == 0:
+        return None
+    return CropReader(
+        images={p.index: p.path for p in prepared.pages},
+        lang=settings.ocr.lang,
+        dpi=prepared.pages[0].dpi if prepared.pages else 300.0,
+        budget=settings.ocr.reread_fields,
+        timeout=min(30.0, settings.ocr.timeout),
+        cmd=settings.ocr.tesseract_cmd,
+    )
 
 
 def finish_document(
@@ -162,7 +145,11 @@ def finish_document(
 ) -> DocumentResult:
     """Map, serialise, validate and publish one document (to published/ or review/)."""
     started = time.perf_counter()
-    doc = build_document(prepared.doc_id, sorted(pages, key=lambda p: p.index), settings.ocr.lang)
+    reread = field_reader(prepared, settings)
+    doc = build_document(
+        prepared.doc_id, sorted(pages, key=lambda p: p.index), settings.ocr.lang,
+        reread=reread, reread_below=settings.gate.min_field_confidence,
+    )  # fmt: skip
     mapped = time.perf_counter()
     xml = st96.to_st96(doc, low_confidence=settings.gate.low_confidence_word)
     data = jsonout.to_json_dict(doc)
@@ -179,6 +166,8 @@ def finish_document(
     timings = {
         **timings,
         "mapping": round(mapped - started, 4),
+        "reread": round(reread.seconds, 4) if reread else 0.0,
+        "reread_crops": reread.calls if reread else 0,
         "serialise": round(serialised - mapped, 4),
         "validate": round(validated - serialised, 4),
     }
@@ -197,7 +186,7 @@ def finish_document(
         "pages": [p.model_dump(mode="json") for p in doc.pages],
         "preprocess": [r.model_dump(mode="json") for r in prepared.preprocess],
         "mean_confidence": mean_conf,
-        "fields": _fields_report(doc),
+        "fields": fields_report(doc),
         "validation": {
             "outcome": status,
             "reasons": [f.message for f in report.findings if f.severity != "info"],

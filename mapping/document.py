@@ -8,6 +8,7 @@ from mapping.frontpage import extract_front_page
 from mapping.inid import inid_of_mark
 from mapping.layout import page_lines
 from mapping.model import IPDocument, PageInfo
+from mapping.refine import Reread, recover_missing, refine
 from ocr.models import PageOcr
 
 LANGUAGE_OF_TESSERACT = {"eng": "en", "fra": "fr", "deu": "de", "spa": "es", "ita": "it"}
@@ -29,13 +30,25 @@ def document_language(lang: str) -> str:
     return LANGUAGE_OF_TESSERACT.get(first, "en")
 
 
-def build_document(doc_id: str, pages: Sequence[PageOcr], lang: str = "eng") -> IPDocument:
+def build_document(
+    doc_id: str,
+    pages: Sequence[PageOcr],
+    lang: str = "eng",
+    reread: Reread | None = None,
+    reread_below: float = 0.7,
+) -> IPDocument:
+    """Map a document's pages. With `reread`, fields read with a confidence below
+    `reread_below` get a second OCR reading of their crop (see mapping.refine)."""
     infos = []
     front = None
     for page in pages:
         kind = classify_page(page)
         if kind == "front" and front is None:
-            front = extract_front_page(page_lines(page))
+            lines = page_lines(page)
+            front = extract_front_page(lines)
+            if reread is not None:
+                front = recover_missing(front, lines, reread)
+                refine(front, reread, reread_below)
         infos.append(
             PageInfo(
                 index=page.index,
@@ -54,7 +67,10 @@ def build_document(doc_id: str, pages: Sequence[PageOcr], lang: str = "eng") -> 
         language=document_language(lang),
         fields=front.fields,
         ipc=tuple(front.ipc),
+        cpc=tuple(front.cpc),
         parties=tuple(front.parties),
+        priorities=tuple(front.priorities),
         abstract=tuple(front.abstract),
+        notes=tuple(front.notes),
         pages=tuple(infos),
     )

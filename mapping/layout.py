@@ -66,7 +66,8 @@ def find_gutter(page: PageOcr, min_gap_ratio: float = 0.008) -> int | None:
     # (usually lower down on a front page) must not hide the gutter.
     top_limit = page.height * 0.6
     lines = [ln for ln in tesseract_lines(page) if len(ln) >= 4 and ln[0].bbox[1] < top_limit]
-    words = [w for ln in lines for w in ln]
+    # specks read as '_' or '|' must not bridge the gutter
+    words = [w for ln in lines for w in ln if any(c.isalnum() for c in w.text)]
     if not words:
         return None
     cover = np.zeros(page.width + 1, dtype=np.int32)

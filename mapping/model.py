@@ -24,11 +24,16 @@ class Provenance(Frozen):
 
 
 class Field(Frozen):
-    """One bibliographic value. `value` is normalised (ISO date, digits-only number...)."""
+    """One bibliographic value. `value` is normalised (ISO date, digits-only number...).
+
+    Application numbers keep their printed layout in `value` ("15/947,048", what ST.96's
+    ApplicationNumberText carries) and their search form in `normalised` ("15947048").
+    """
 
     name: str
     inid: str
     value: str
+    normalised: str | None = None
     source: Provenance = Provenance()
 
 
@@ -41,6 +46,25 @@ class Party(Frozen):
     residence: str | None = None
     country: str | None = None
     source: Provenance = Provenance()
+
+
+class Priority(Frozen):
+    """A priority claim: (31) number, (32) date (ISO), (33) office (ST.3), in printed order."""
+
+    country: str | None = None
+    number: str = ""
+    date: str | None = None
+    source: Provenance = Provenance()
+
+
+class Note(Frozen):
+    """Something extraction checked and doubts (a cross-check that failed, an unreadable
+    symbol): the validation gate sends the document to review and says why."""
+
+    field: str
+    rule: str
+    message: str
+    source: Provenance | None = None
 
 
 class Token(Frozen):
@@ -87,7 +111,11 @@ class IPDocument(Frozen):
     language: str = "en"
     fields: dict[str, Field] = {}
     ipc: tuple[Field, ...] = ()
+    cpc: tuple[Field, ...] = ()
+    """CPC symbols printed under (52) (JSON only: ST.96 CPC needs data a front page lacks)."""
     parties: tuple[Party, ...] = ()
+    priorities: tuple[Priority, ...] = ()
+    notes: tuple[Note, ...] = ()
     abstract: tuple[Paragraph, ...] = ()
     description: tuple[Paragraph, ...] = ()
     pages: tuple[PageInfo, ...] = ()

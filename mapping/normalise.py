@@ -44,31 +44,62 @@ def _make_date(y: int, m: int, d: int) -> str | None:
         return None
 
 
+# Letters OCR confuses in month names ('Noy.' for Nov., 'Dee.' for Dec., 'Jun' for Jan is NOT
+# one of them: only look-alike glyphs count).
+_MONTH_CONFUSIONS = {("y", "v"), ("v", "y"), ("e", "c"), ("c", "e"), ("n", "u"), ("u", "n"),
+                     ("l", "i"), ("i", "l"), ("0", "o"), ("o", "0"), ("rn", "m")}  # fmt: skip
+
+
 def _month(word: str) -> int | None:
     w = word.lower().rstrip(".").translate(_ACCENTS)
     if w in MONTHS:
         return MONTHS[w]
-    return MONTHS.get(w[:3]) if len(w) >= 3 and w[:3] in MONTHS and w[:3] != "mai" else None
+    if len(w) >= 3 and w[:3] in MONTHS and w[:3] != "mai":
+        return MONTHS[w[:3]]
+    return _misread_month(w) if len(w) >= 3 else None
+
+
+def _misread_month(w: str) -> int | None:
+    """A month name with one look-alike letter misread, when only one month fits."""
+    found = set()
+    for name, number in MONTHS.items():
+        if len(name) != len(w):
+            continue
+        diff = [(a, b) for a, b in zip(w, name, strict=True) if a != b]
+        if len(diff) == 1 and diff[0] in _MONTH_CONFUSIONS:
+            found.add(number)
+    return found.pop() if len(found) == 1 else None
+
+
+_DIGITISH_TOKEN = re.compile(r"(?<![A-Za-z])[0-9OoIlSB]{1,4}(?![A-Za-z])")
+
+
+def _fix_digit_tokens(text: str) -> str:
+    """'3O, 2O18' -> '30, 2018': repair letters inside number tokens that hold a real digit."""
+    return _DIGITISH_TOKEN.sub(
+        lambda m: fix_digits(m[0]) if any(c.isdigit() for c in m[0]) else m[0], text
+    )
 
 
 def normalise_date(text: str) -> str | None:
     """Any common printed date to ISO 8601: 'Mar. 12, 2019', '18. 11. 74', '12 mars 1962',
-    '6. Oktober 1962', '2019-03-12', '12.03.2019', '12/03/2019' (day first outside the US form)."""
-    t = text.strip().lstrip("*").strip()
-    # ISO
-    m = re.search(r"(\d{4})\s*-\s*(\d{1,2})\s*-\s*(\d{1,2})", t)
+    '6. Oktober 1962', '2019-03-12', '1999/03/02', '12.03.2019', '12/03/2019' (numeric dates
+    are day first unless the year leads); two-digit years: 30-99 -> 19xx, 00-29 -> 20xx."""
+    t = _fix_digit_tokens(text.replace("*", " ").strip())
+    # year first: ISO '2019-03-12', Canadian '1999/03/02', '1999.03.02'
+    m = re.search(r"\b(\d{4})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})\b", t)
     if m:
-        return _make_date(int(m[1]), int(m[2]), int(m[3]))
+        return _make_date(int(m[1]), int(m[3]), int(m[4]))
     # Month-name forms: 'Mar. 12, 2019' / 'March 12 2019'
-    m = re.search(r"([A-Za-zÀ-ÿ]{3,10})\.?\s*(\d{1,2})\s*[,.]?\s*(\d{4})", t)
+    m = re.search(r"([A-Za-zÀ-ÿ]{3,10})\.?\s*,?\s*(\d{1,2})\s*[,.]?\s*(\d{4})\b", t)
     if m and (mon := _month(m[1])):
         return _make_date(int(m[3]), mon, int(m[2]))
-    # '12 mars 1962', '6. Oktober 1962', '1er janvier 1970'
+    # '12 mars 1962', '6. Oktober 1962', '1er janvier 1970', '18 Mar 74'
     m = re.search(r"(\d{1,2})(?:er)?\.?\s*([A-Za-zÀ-ÿ]{3,10})\.?\s*,?\s*(\d{4}|\d{2})\b", t)
     if m and (mon := _month(m[2])):
         return _make_date(_year(m[3]), mon, int(m[1]))
     # numeric day-first: '18. 11. 74', '12.03.2019', '12/03/2019'
-    m = re.search(r"\b(\d{1,2})\s*[./]\s*(\d{1,2})\s*[./]\s*(\d{4}|\d{2})\b", t)
+    m = re.search(r"\b(\d{1,2})\s*[./-]\s*(\d{1,2})\s*[./-]\s*(\d{4}|\d{2})\b", t)
     if m:
         return _make_date(_year(m[3]), int(m[2]), int(m[1]))
     return None
@@ -80,7 +111,7 @@ def fix_digits(text: str) -> str:
 
 
 _PUBNO = re.compile(
-    r"(?:(?P<office>[A-Z]{2})\s*)?(?P<number>[0-9OlI][0-9OlI,.\s]{3,14}[0-9OlI])\s*(?P<kind>[A-Z][0-9Il]?)?\b"
+    r"(?:(?<![A-Za-z])(?P<office>[A-Z]{2})[\s-]*)?(?P<number>[0-9OlI][0-9OlI,./\s]{3,16}[0-9OlI])\s*[-]?\s*(?P<kind>[A-Z][0-9Il]?)?(?![A-Za-z0-9])"
 )
 
 
@@ -90,7 +121,7 @@ def parse_publication_number(text: str) -> tuple[str | None, str, str | None] | 
     m = _PUBNO.search(t)
     if not m:
         return None
-    number = re.sub(r"[,.\s]", "", fix_digits(m["number"]))
+    number = re.sub(r"[,./\s]", "", fix_digits(m["number"]))
     if not number.isdigit():
         return None
     kind = m["kind"]
@@ -107,14 +138,27 @@ def parse_barcode(text: str) -> tuple[str, str, str] | None:
     return m[1], m[2].lstrip("0") or "0", m[3]
 
 
+_APPNO = re.compile(
+    r"(?:PCT/)?(?:(?<![A-Za-z])[A-Z]{1,3}[\s/-]?(?=[0-9OlI]))?[0-9OlI][0-9OlI/,.\-\s]*[0-9OlI](?:\s?[A-Z](?![A-Za-z]))?"
+)
+
+
 def normalise_application_number(text: str) -> str | None:
-    """Keep the printed form's significant characters: '15/947,048' stays '15/947,048' (the
-    normalised digits-only form is `digits_only`)."""
-    m = re.search(r"[0-9OlI][0-9OlI/,.\-\s]*[0-9OlI]", text)
+    """The printed application number, cleaned: OCR letter-for-digit confusions repaired,
+    spaces kept only inside the office's grouping ('15/947,048', 'P 12 34 567.8')."""
+    m = _APPNO.search(text)
     if not m:
         return None
-    value = fix_digits(re.sub(r"\s+", "", m[0]))
+    value = " ".join(_fix_digit_tokens(m[0]).split()).strip(" ,.-/")
+    value = re.sub(
+        r"(?<=\d)[OlI](?=\d)|(?<=\d)[OlI]$|^[OlI](?=\d)", lambda x: fix_digits(x[0]), value
+    )
     return value if sum(c.isdigit() for c in value) >= 4 else None
+
+
+def application_search_form(printed: str) -> str:
+    """Letters and digits only, upper case: '15/947,048' -> '15947048' (for matching)."""
+    return re.sub(r"[^0-9A-Z]", "", printed.upper())
 
 
 def digits_only(text: str) -> str:
@@ -167,10 +211,15 @@ OFFICE_NAMES = {
 
 
 def office_from_text(text: str) -> str | None:
-    t = text.lower()
+    """The ST.3 code of a printed office name ('RÉPUBLIQUE FRANÇAISE', 'Deutsches Patentamt',
+    accents optional) or of a value that is just the code ('(19) DE')."""
+    t = " ".join(text.lower().translate(_ACCENTS).split())
     for name, code in OFFICE_NAMES.items():
-        if name in t:
+        if name.translate(_ACCENTS) in t:
             return code
+    bare = text.strip().strip("()[]")
+    if re.fullmatch(r"[A-Z]{2}", bare) and is_office_code(bare):
+        return bare
     return None
 
 

@@ -8,35 +8,62 @@ ORG_WORDS = re.compile(
     r"\b(inc|llc|ltd|limited|corp|corporation|co|company|gmbh|ag|kg|sa|s\.a|sas|sarl|bv|b\.v|nv|n\.v"
     r"|plc|kabushiki|kaisha|k\.k|oy|ab|spa|s\.p\.a|srl|lp|l\.p|llp|university|universit[äéy]"
     r"|institute|institut|foundation|technologies|technology|systems|group|holdings|industries"
-    r"|laboratories|labs|gesellschaft|société|societe|association|trust|partners|electronics)\b\.?",
+    r"|laboratories|labs|gesellschaft|société|societe|association|trust|partners|electronics"
+    r"|incorporated|aktiengesellschaft|aktiebolag|aktiebolaget|telefonaktiebolaget|sp\.\s*z\s*o\.\s*o"
+    r"|establishment|etablissements?|werke?|fabrik|compagnie|cie|ltda|pty|gmbh\s*&\s*co)\b\.?",
     re.IGNORECASE,
 )
 # Parts after a comma that still belong to the name
 NAME_SUFFIX = re.compile(
-    r"^(inc|llc|ltd|l\.?l\.?c|co|corp|jr|sr|ii|iii|iv|l\.p|lp|llp|plc|gmbh|ag|s\.a|n\.v|b\.v)\.?$",
+    r"^(inc|llc|ltd|l\.?l\.?c|co|corp|jr|sr|ii|iii|iv|l\.?\s?p|lp|llp|plc|gmbh|ag|s\.a|n\.v|b\.v"
+    r"|kg|s\.?a\.?s|s\.?a\.?r\.?l|oy|ab|a/s|as|spa|s\.p\.a|s\.r\.l|ltda|pty\.?\s*ltd|k\.k"
+    r"|(?:co\.?,?\s*)?ltd|inc\.?\s*\(\w+\)|\((?:publ|the)\))\.?$",
     re.IGNORECASE,
 )
 COUNTRY = re.compile(r"\(\s*([A-Z]{2})\s*\)")
+# "...; and Jane Doe" / "both of Chicago, Ill." (older US lists)
+_LEADING_AND = re.compile(r"^\s*(?:and|und|et)\s+", re.IGNORECASE)
 
 
 def split_parties(text: str) -> list[tuple[str, str | None, str | None, tuple[int, int]]]:
-    """Parties as (name, residence, country, (start, end) in text), in printed order."""
+    """Parties as (name, residence, country, (start, end) in text), in printed order.
+
+    Entries are separated by ';' (all offices' usual separator). A country in brackets
+    '(US)' followed by a new name also ends an entry when the ';' was not read.
+    """
     out = []
     pos = 0
-    for chunk in re.split(r"(;|\band\b(?=\s+[A-Z][a-z]+\s+[A-Z]))", text):
+    chunks = re.split(r"(;|(?<=\([A-Z]{2}\))\s*[,.]?\s+(?=[A-Z][a-z]))", text)
+    for chunk in chunks:
         start = pos
         pos += len(chunk)
-        if chunk in (";",) or re.fullmatch(r"\band\b", chunk or "") or not chunk.strip():
+        if chunk is None or not chunk.strip() or re.fullmatch(r";|\s*[,.]?\s+", chunk):
             continue
-        name, residence, country = parse_party(chunk)
+        lead = len(chunk) - len(_LEADING_AND.sub("", chunk.lstrip()))
+        body = chunk[lead:]
+        name, residence, country = parse_party(body)
         if name:
-            lead = len(chunk) - len(chunk.lstrip())
             out.append((name, residence, country, (start + lead, start + len(chunk.rstrip()))))
     return out
 
 
+def repair_legal_forms(name: str) -> str:
+    """OCR artefacts in common legal forms and numerals: 'CoO., LTD.' -> 'CO., LTD.',
+    'Sp. z 0. 0.' -> 'Sp. z o. o.', 'Google Ine.' -> 'Google Inc.', 'Holdings Il' -> 'Holdings II'."""
+    upper = re.sub(r"\bC[oO0]{1,2}\.", "", name).isupper()
+    name = re.sub(r"\bC[oO0]{1,2}\.(?=,?\s*L[tT][dD])", "CO." if upper else "Co.", name)
+    name = re.sub(r"\b([Zz]) [o0O]\. ?[o0O]\.", lambda m: f"{m[1]} o. o.", name)
+    name = re.sub(r"(?<=[\s,])Ine\.?$", "Inc.", name)  # c read as e
+    # Roman numerals after a word: 'Mobility Il' -> 'Mobility II' (l and 1 for I)
+    name = re.sub(r"(?<=[A-Za-z] )(?:Il|lI|I1|1I|ll)(?=\b|,)", "II", name)
+    return name
+
+
 def parse_party(chunk: str) -> tuple[str, str | None, str | None]:
     text = " ".join(chunk.replace("\n", " ").split()).strip(" ,.;:")
+    text = re.sub(r"^[^\w\"'“‘(]+", "", text)  # OCR specks before the name: '! SONY', ') TELE...'
+    text = re.sub(r"^\)\s*", "", text)
+    text = re.sub(r"\s+,", ",", text)
     country_match = COUNTRY.search(text)
     country = country_match[1] if country_match else None
     if country_match:
@@ -46,7 +73,7 @@ def parse_party(chunk: str) -> tuple[str, str | None, str | None]:
     rest = parts[1:]
     while rest and NAME_SUFFIX.match(rest[0]):
         name_parts.append(rest.pop(0))
-    name = ", ".join(p for p in name_parts if p)
+    name = repair_legal_forms(", ".join(p for p in name_parts if p))
     residence = ", ".join(p for p in rest if p) or None
     return name.strip(" ,;"), residence, country
 

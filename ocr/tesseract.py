@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pytesseract
 
 from ocr.errors import (
@@ -156,3 +157,48 @@ def parse_tsv(tsv: str) -> tuple[list[Word], tuple[int, int]]:
             )
         )
     return words, size
+
+
+def recognise_crop(
+    pixels: np.ndarray,
+    *,
+    origin: tuple[int, int] = (0, 0),
+    lang: str = "eng",
+    psm: int = 7,
+    whitelist: str | None = None,
+    dpi: float = 300.0,
+    timeout: float = 10.0,
+    cmd: str = "tesseract",
+) -> list[Word]:
+    """OCR a small crop of a page again, with its own page segmentation mode and an optional
+    character whitelist (a second, targeted reading of one field). Word boxes are returned in
+    page coordinates (`origin` is the crop's top-left corner on the page).
+
+    Raises OcrError / OcrTimeoutError like a page OCR; the caller decides whether to go on.
+    """
+    probe(cmd)
+    pytesseract.pytesseract.tesseract_cmd = cmd
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    config = f"--psm {psm} --dpi {round(dpi)}"
+    if whitelist:
+        # pytesseract splits the config like a shell: quote the whitelist (it may hold spaces)
+        escaped = whitelist.replace("\\", "").replace('"', "")
+        config += f' -c "tessedit_char_whitelist={escaped}"'
+    try:
+        tsv = pytesseract.image_to_data(pixels, lang=lang, config=config, timeout=timeout)
+    except RuntimeError as exc:
+        if "timeout" in str(exc).lower():
+            raise OcrTimeoutError(f"Tesseract took longer than {timeout:.0f} s on a crop") from exc
+        raise OcrError(f"Tesseract failed on a crop: {exc}") from exc
+    except pytesseract.TesseractError as exc:
+        raise OcrError(f"Tesseract failed on a crop (exit {exc.status}): {exc.message}") from exc
+    except OSError as exc:
+        raise OcrError(f"Tesseract could not be run on a crop: {exc}") from exc
+    words, _ = parse_tsv(tsv)
+    dx, dy = origin
+    return [
+        w.model_copy(
+            update={"bbox": (w.bbox[0] + dx, w.bbox[1] + dy, w.bbox[2] + dx, w.bbox[3] + dy)}
+        )
+        for w in words
+    ]

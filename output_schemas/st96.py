@@ -125,6 +125,17 @@ def to_st96(doc: IPDocument, *, low_confidence: float = 0.6) -> etree._ElementTr
     if doc.value("filing_date"):
         _sub(app, PAT, "FilingDate", doc.value("filing_date"))
 
+    claims_with_date = [p for p in doc.priorities if p.date]
+    if claims_with_date:  # (30)-(33): sequenced; ST.96 requires each claim's office and date
+        bag = _sub(bib, PAT, "PriorityClaimBag")
+        for i, prio in enumerate(claims_with_date, 1):
+            claim = _sub(bag, PAT, "PriorityClaim", sequenceNumber=str(i))
+            _sub(claim, COM, "IPOfficeCode", prio.country or UNKNOWN_OFFICE)
+            if prio.number:
+                number = _sub(claim, COM, "ApplicationNumber")
+                _sub(number, COM, "ApplicationNumberText", prio.number)
+            _sub(claim, PAT, "FilingDate", prio.date)
+
     if doc.ipc:
         bag = _sub(_sub(bib, PAT, "PatentClassificationBag"), PAT, "IPCRClassificationBag")
         for i, ipc in enumerate(doc.ipc, 1):

@@ -25,7 +25,7 @@ ST96_ENTRY = "st96_v6_0/PatentPublication_V6_0.xsd"
 KIND_CODES = {"A", "A1", "A2", "A3", "A4", "A8", "A9", "B", "B1", "B2", "B3", "B8", "B9", "C", "C1",
               "C2", "C3", "E", "E1", "E2", "F", "H", "P", "P1", "P2", "P3", "S", "S1", "T", "T1",
               "T2", "T3", "U", "U1", "U2", "Y", "Y1", "Y2"}  # fmt: skip
-IPC_RE = re.compile(r"^[A-H]\d{2}[A-Z] \d{1,4}/\d{1,6}( \(\d{4}\.\d{2}\))?$")
+IPC_RE = re.compile(r"^[A-H]\d{2}[A-Z]( \d{1,4}/\d{1,6})?( \(\d{4}\.\d{2}\))?$")
 
 
 class Finding(BaseModel):
@@ -161,11 +161,20 @@ def check_rules(
                 "ipc",
                 ipc.source,
             )
-    for name, field in doc.fields.items():
-        if field.source.confidence < min_field_confidence:
+    weighed = [(name, f.value, f.source) for name, f in doc.fields.items()]
+    if doc.ipc:
+        weighed.append(("ipc", doc.ipc[0].value, doc.ipc[0].source))
+    for role in ("applicant", "inventor", "assignee"):
+        first = doc.parties_of(role)[:1]
+        if first:
+            weighed.append((f"{role}s", first[0].name, first[0].source))
+    for name, value, source in weighed:
+        if source.confidence < min_field_confidence:
             add("review", "low-confidence",
-                f"{name} read with confidence {field.source.confidence:.2f} "
-                f"(threshold {min_field_confidence:.2f})", name, field.source)  # fmt: skip
+                f"{name} {value!r} read with confidence {source.confidence:.2f} "
+                f"(threshold {min_field_confidence:.2f})", name, source)  # fmt: skip
+    for note in doc.notes:
+        add("review", note.rule, note.message, note.field, note.source)
     for page in doc.pages:
         if page.kind != "blank" and page.mean_confidence < min_page_confidence:
             out.append(Finding(severity="review", rule="page-confidence", page=page.index,

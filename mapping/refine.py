@@ -1,0 +1,312 @@
+"""Second readings of doubtful fields: the words of a low-confidence value are OCR'd again from
+a crop of the page (through a `Reread` callable the caller supplies; mapping itself never runs
+Tesseract), parsed with the same normaliser, and kept when the new reading is more confident.
+
+Two readings that agree confirm each other (the better confidence stands); a second reading
+that disagrees and is not clearly better leaves the first value, with the lower confidence, so
+the document goes to review.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Protocol
+
+from mapping import normalise as nz
+from mapping.frontpage import FrontPage, extract_front_page
+from mapping.inid import field_confidence, strip_label
+from mapping.ipc import Symbol, find_symbols, symbol_confidence
+from mapping.layout import Line, reading_order, union_bbox
+from mapping.model import BBox, Field, Party, Provenance
+from mapping.parties import is_organisation, split_parties
+from ocr.models import Word
+
+
+class Reread(Protocol):
+    def __call__(self, page: int, bbox: BBox, profile: str) -> list[Word] | None: ...
+
+
+# field -> (crop profile, parse(text) -> normalised value or None)
+_PARSERS: dict[str, tuple[str, Callable[[str], str | None]]] = {
+    "publication_date": ("date", nz.normalise_date),
+    "filing_date": ("date", nz.normalise_date),
+    "application_number": ("number", nz.normalise_application_number),
+    "publication_number": ("number", lambda t: (nz.parse_publication_number(t) or (None, None))[1]),
+}
+CLEARLY_BETTER = 0.1
+
+
+def refine(fp: FrontPage, reread: Reread, threshold: float) -> int:
+    """Re-read fields below `threshold`; returns how many second readings replaced a value."""
+    changed = 0
+    for name, (profile, parse) in _PARSERS.items():
+        f = fp.fields.get(name)
+        if f is None or f.source.confidence >= threshold or f.source.bbox is None:
+            continue
+        words = reread(f.source.page or 0, f.source.bbox, profile)
+        if not words:
+            continue
+        text = " ".join(w.text for w in words)
+        value = parse(strip_value(text, f.inid))
+        if value is None:
+            continue
+        new = _provenance(f.source.page, words, text)
+        if value == f.value:
+            best = max(f.source.confidence, new.confidence)
+            fp.fields[name] = f.model_copy(
+                update={"source": f.source.model_copy(update={"confidence": round(best, 4)})}
+            )
+        elif new.confidence >= f.source.confidence + CLEARLY_BETTER:
+            update: dict[str, object] = {"value": value, "source": new}
+            if name == "application_number":
+                update["normalised"] = nz.application_search_form(value)
+            fp.fields[name] = f.model_copy(update=update)
+            changed += 1
+    changed += _refine_ipc(fp, reread, threshold)
+    for role in ("applicant", "inventor"):
+        changed += _refine_party(fp, reread, threshold, role)
+    changed += _twin_parties(fp, reread)
+    return changed
+
+
+def strip_value(text: str, code: str) -> str:
+    """A crop may catch the label too ('Filed: Apr. 6, 2018'): drop it."""
+    text = re.sub(r"^\s*[\(\[]?\d{2}[\)\]]\s*", "", text)
+    _, skip = strip_label(text, code)
+    if not skip:  # the crop's edge cut the label: 'nt: GOOGLE LLC' ('Applicant:')
+        m = re.match(r"^\s*[A-Za-z.]{1,12}:\s*", text)
+        skip = m.end() if m else 0
+    return text[skip:]
+
+
+def _provenance(page: int | None, words: list[Word], raw: str) -> Provenance:
+    return Provenance(
+        page=page,
+        bbox=union_bbox(w.bbox for w in words),
+        confidence=round(field_confidence(words), 4),
+        raw=raw,
+    )
+
+
+def _refine_ipc(fp: FrontPage, reread: Reread, threshold: float) -> int:
+    """The first IPC symbol: re-read lines before it that could not be read (their symbols go
+    first, in order), or re-read it when doubtful."""
+    if fp.unreadable_ipc:
+        recovered: list[Field] = []
+        for src in fp.unreadable_ipc[:2]:
+            symbols, words, text = _read_symbols(fp, reread, src)
+            recovered += [_symbol_field(src.page, words, text, sym) for sym in symbols]
+            if not symbols:
+                break  # still unreadable: the note stays, the document goes to review
+        else:
+            fp.unreadable_ipc.clear()
+            fp.notes = [n for n in fp.notes if n.rule != "ipc-unreadable"]
+        if recovered:
+            found = {f.value.split(" (")[0] for f in recovered}
+            fp.ipc = recovered + [f for f in fp.ipc if f.value.split(" (")[0] not in found]
+        return int(bool(recovered))
+    if not fp.ipc or fp.ipc[0].source.confidence >= threshold or fp.ipc[0].source.bbox is None:
+        return 0
+    old = fp.ipc[0]
+    symbols, words, text = _read_symbols(fp, reread, old.source)
+    if not symbols:
+        return 0
+    new = _symbol_field(old.source.page, words, text, symbols[0])
+    if new.value.split(" (")[0] == old.value.split(" (")[0]:
+        best = max(old.source.confidence, new.source.confidence)
+        fp.ipc[0] = old.model_copy(
+            update={"source": old.source.model_copy(update={"confidence": round(best, 4)})}
+        )
+        return 0
+    if new.source.confidence >= old.source.confidence + CLEARLY_BETTER:
+        fp.ipc[0] = new
+        return 1
+    return 0
+
+
+def _read_symbols(
+    fp: FrontPage, reread: Reread, src: Provenance
+) -> tuple[list[Symbol], list[Word], str]:
+    """Symbols of a second reading of a crop: whitelisted first, then free text."""
+    if src.bbox is None:
+        return [], [], ""
+    for profile in ("ipc", "block"):
+        words = reread(src.page or 0, src.bbox, profile) or []
+        text = " ".join(w.text for w in words)
+        symbols = find_symbols(text, fp.context)
+        if symbols:
+            return symbols, words, text
+    return [], [], ""
+
+
+def _symbol_field(page: int | None, words: list[Word], text: str, sym: Symbol) -> Field:
+    """A symbol of a second reading, with the confidence of the words it was read from."""
+    pos, mine = 0, []
+    for w in words:
+        start = text.find(w.text, pos)
+        pos = start + len(w.text)
+        if start < sym.span[1] and pos > sym.span[0]:
+            mine.append(w)
+    src = _provenance(page, mine or words, text[sym.span[0] : sym.span[1]])
+    src = src.model_copy(update={"confidence": round(symbol_confidence(src.confidence, sym), 4)})
+    return Field(name="ipc", inid="51", value=sym.value, source=src)
+
+
+def _refine_party(fp: FrontPage, reread: Reread, threshold: float, role: str) -> int:
+    """The first party of a role: re-read its printed lines as a block and split again."""
+    index = next((i for i, p in enumerate(fp.parties) if p.role == role), None)
+    if index is None:
+        return 0
+    party = fp.parties[index]
+    if party.source.confidence >= threshold or party.source.bbox is None:
+        return 0
+    words = reread(party.source.page or 0, party.source.bbox, "block")
+    if not words:
+        return 0
+    text = "\n".join(_line_texts(words))
+    code = {"applicant": "71", "inventor": "72"}[role]
+    entries = split_parties(strip_value(text, code))
+    if not entries:
+        return 0
+    name, residence, country, (s, e) = entries[0]
+    name_words = [w for w in words if w.text in name.split()] or words
+    conf = round(field_confidence(name_words), 4)
+    if name == party.name:
+        best = max(conf, party.source.confidence)
+        src = party.source.model_copy(update={"confidence": best})
+        fp.parties[index] = party.model_copy(update={"source": src})
+        return 0
+    if conf < party.source.confidence + CLEARLY_BETTER:
+        return 0
+    if country and not nz.is_office_code(country):
+        country = None
+    fp.parties[index] = Party(
+        role=party.role,
+        name=name,
+        kind="organisation" if is_organisation(name) else "person",
+        residence=residence,
+        country=country,
+        source=_provenance(party.source.page, words, text).model_copy(update={"confidence": conf}),
+    )
+    return 1
+
+
+def _line_texts(words: list[Word]) -> list[str]:
+    lines: dict[tuple[int, int, int], list[str]] = {}
+    for w in words:
+        lines.setdefault((w.block, w.par, w.line), []).append(w.text)
+    return [" ".join(ws) for ws in lines.values()]
+
+
+def _casefold(name: str) -> str:
+    return " ".join(re.sub(r"[^\w&]+", " ", name).casefold().split())
+
+
+def _twin_parties(fp: FrontPage, reread: Reread) -> int:
+    """US-style pages print the first applicant again as assignee (71/73). Two prints that
+    agree (ignoring case and punctuation) confirm each other. Two that nearly agree hold an
+    OCR error: both are read again, and readings that agree across the two prints win."""
+    from rapidfuzz.fuzz import ratio
+
+    first = {r: next((i for i, p in enumerate(fp.parties) if p.role == r), None)
+             for r in ("applicant", "assignee")}  # fmt: skip
+    ia, ib = first["applicant"], first["assignee"]
+    if ia is None or ib is None:
+        return 0
+    a, b = fp.parties[ia], fp.parties[ib]
+    if _casefold(a.name) == _casefold(b.name):
+        best = max(a.source.confidence, b.source.confidence)
+        for i, p in ((ia, a), (ib, b)):
+            fp.parties[i] = p.model_copy(
+                update={"source": p.source.model_copy(update={"confidence": best})}
+            )
+        return 0
+    if ratio(_casefold(a.name), _casefold(b.name)) < 70:
+        return 0  # different parties (or different forms of one name): nothing to check
+    readings: dict[int, list[tuple[str, Provenance]]] = {
+        ia: [(a.name, a.source)],
+        ib: [(b.name, b.source)],
+    }
+    for i, p, code in ((ia, a, "71"), (ib, b, "73")):
+        if p.source.bbox is None:
+            continue
+        words = reread(p.source.page or 0, p.source.bbox, "block")
+        if not words:
+            continue
+        text = "\n".join(_line_texts(words))
+        entries = split_parties(strip_value(text, code))
+        if entries:
+            readings[i].append((entries[0][0], _provenance(p.source.page, words, text)))
+    for name_a, src_a in readings[ia]:
+        for name_b, src_b in readings[ib]:
+            if _casefold(name_a) == _casefold(name_b):
+                conf = max(src_a.confidence, src_b.confidence, a.source.confidence)
+                fp.parties[ia] = a.model_copy(
+                    update={
+                        "name": name_a,
+                        "kind": "organisation" if is_organisation(name_a) else a.kind,
+                        "source": a.source.model_copy(
+                            update={"confidence": conf, "raw": src_a.raw}
+                        ),
+                    }
+                )
+                fp.parties[ib] = b.model_copy(
+                    update={
+                        "name": name_b,
+                        "kind": "organisation" if is_organisation(name_b) else b.kind,
+                        "source": b.source.model_copy(
+                            update={"confidence": conf, "raw": src_b.raw}
+                        ),
+                    }
+                )
+                return int(name_a != a.name) + int(name_b != b.name)
+    return 0
+
+
+REQUIRED = ("publication_number", "application_number", "filing_date", "publication_date", "title")
+MAX_GAPS = 3
+
+
+def recover_missing(fp: FrontPage, lines: list[Line], reread: Reread) -> FrontPage:
+    """When a field every front page prints is missing, the first OCR may have dropped its line
+    altogether: read the widest empty bands of the bibliographic columns again as text blocks
+    and extract once more; only the missing fields are taken from the second extraction."""
+    missing = [name for name in REQUIRED if name not in fp.fields]
+    if not missing or not lines:
+        return fp
+    extra: list[Line] = []
+    for page, column, bbox in _gaps(lines)[:MAX_GAPS]:
+        words = reread(page, bbox, "block")
+        groups: dict[tuple[int, int, int], list[Word]] = {}
+        for w in words or []:
+            groups.setdefault((w.block, w.par, w.line), []).append(w)
+        extra += [Line(tuple(sorted(g, key=lambda w: w.bbox[0])), page, column)
+                  for g in groups.values()]  # fmt: skip
+    if not extra:
+        return fp
+    second = extract_front_page(reading_order(lines + extra))
+    for name in missing:
+        if name in second.fields:
+            fp.fields[name] = second.fields[name]
+    return fp
+
+
+def _gaps(lines: list[Line]) -> list[tuple[int, int, BBox]]:
+    """Empty bands between consecutive lines of a column taller than two lines, widest first,
+    in the upper 60 % of the page where the bibliographic columns are."""
+    out: list[tuple[int, int, int, BBox]] = []
+    keys = {(ln.page, ln.column) for ln in lines if ln.column >= 0}
+    bottom = max(ln.bbox[3] for ln in lines)
+    for page, column in keys:
+        col = sorted((ln for ln in lines if ln.page == page and ln.column == column),
+                     key=lambda ln: ln.bbox[1])  # fmt: skip
+        heights = sorted(ln.bbox[3] - ln.bbox[1] for ln in col)
+        height = max(8, heights[len(heights) // 2])
+        x0, x1 = min(ln.bbox[0] for ln in col), max(ln.bbox[2] for ln in col)
+        for a, b in zip(col, col[1:], strict=False):
+            gap = b.bbox[1] - a.bbox[3]
+            if gap > 2 * height and a.bbox[3] < 0.6 * bottom:
+                out.append((gap, page, column, (x0, a.bbox[3] + 2, x1, b.bbox[1] - 2)))
+    out.sort(key=lambda g: -g[0])
+    return [(page, column, bbox) for _, page, column, bbox in out]

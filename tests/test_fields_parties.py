@@ -1,0 +1,76 @@
+"""Printed party lists split into separate parties with residence and country."""
+
+from __future__ import annotations
+
+import pytest
+
+from mapping.parties import is_organisation, repair_legal_forms, split_parties
+
+
+def _parties(text: str) -> list[tuple[str, str | None, str | None]]:
+    return [(name, res, country) for name, res, country, _ in split_parties(text)]
+
+
+def test_persons_split_at_semicolons_over_lines() -> None:
+    text = "Igor Karp, Sunnyvale, CA (US); Lev\nStesin, Mountain View, CA (US)"
+    assert _parties(text) == [
+        ("Igor Karp", "Sunnyvale, CA", "US"),
+        ("Lev Stesin", "Mountain View, CA", "US"),
+    ]
+
+
+def test_lost_semicolon_after_a_country() -> None:
+    text = (
+        "Dikla Dotan-Cohen, Herzliya (IL); Assaf Avihoo, Tel Aviv (IL) Ido Priness, Herzliya (IL)"
+    )
+    assert [p[0] for p in _parties(text)] == ["Dikla Dotan-Cohen", "Assaf Avihoo", "Ido Priness"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "Verizon Patent and Licensing Inc.,\nBasking Ridge, NJ (US)",
+            "Verizon Patent and Licensing Inc.",
+        ),
+        ("Samsung Electronics Co., Ltd.,\nSuwon-si (KR)", "Samsung Electronics Co., Ltd."),
+        (
+            "AT&T Intellectual Property II, L.P.,\nAtlanta, GA (US)",
+            "AT&T Intellectual Property II, L.P.",
+        ),
+        ("Rohde & Schwarz GmbH & Co. KG,\nMunich (DE)", "Rohde & Schwarz GmbH & Co. KG"),
+        (
+            "TELEFONAKTIEBOLAGET L M ERICSSON (PUBL), Stockholm (SE)",
+            "TELEFONAKTIEBOLAGET L M ERICSSON (PUBL)",
+        ),
+        ("! SONY CORPORATION, Tokyo (JP)", "SONY CORPORATION"),  # OCR speck before the name
+    ],
+)
+def test_organisation_names_keep_their_legal_form(text: str, name: str) -> None:
+    parties = _parties(text)
+    assert parties[0][0] == name
+    assert is_organisation(parties[0][0])
+
+
+def test_older_lists_with_and() -> None:
+    text = "John Smith, Chicago, Ill.; and Jane Doe, Evanston, Ill."
+    assert [p[0] for p in _parties(text)] == ["John Smith", "Jane Doe"]
+
+
+def test_person_is_not_an_organisation() -> None:
+    assert not is_organisation("Igor Karp")
+
+
+@pytest.mark.parametrize(
+    ("ocr", "fixed"),
+    [
+        ("HUAWEI TECHNOLOGIES CoO., LTD.", "HUAWEI TECHNOLOGIES CO., LTD."),
+        ("Huawei Technologies CoO., Ltd.", "Huawei Technologies Co., Ltd."),
+        ("Estimote Polska Sp. z 0. 0.", "Estimote Polska Sp. z o. o."),
+        ("AT&T Mobility Il, LLC", "AT&T Mobility II, LLC"),
+        ("Google Ine.", "Google Inc."),
+        ("Google LLC", "Google LLC"),
+    ],
+)
+def test_legal_form_ocr_repairs(ocr: str, fixed: str) -> None:
+    assert repair_legal_forms(ocr) == fixed
