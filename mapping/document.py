@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mapping.frontpage import extract_front_page
+from mapping.fulltext import extract_fulltext
 from mapping.inid import inid_of_mark
 from mapping.layout import page_lines
 from mapping.model import IPDocument, PageInfo
+from mapping.pages import classify, features
 from ocr.models import PageOcr
 
 LANGUAGE_OF_TESSERACT = {"eng": "en", "fra": "fr", "deu": "de", "spa": "es", "ita": "it"}
@@ -29,17 +31,32 @@ def document_language(lang: str) -> str:
     return LANGUAGE_OF_TESSERACT.get(first, "en")
 
 
-def build_document(doc_id: str, pages: Sequence[PageOcr], lang: str = "eng") -> IPDocument:
-    infos = []
+def build_document(
+    doc_id: str,
+    pages: Sequence[PageOcr],
+    lang: str = "eng",
+    non_text_ink: Sequence[float | None] | None = None,
+) -> IPDocument:
+    """The whole document: front page fields, abstract, description and claims, page kinds.
+
+    `non_text_ink[i]` (ink outside word boxes, from the page image) helps tell drawing sheets
+    from sparse text pages; without it the OCR words alone decide.
+    """
+    inks = list(non_text_ink) if non_text_ink is not None else [None] * len(pages)
+    kinds: list[str] = []
     front = None
-    for page in pages:
-        kind = classify_page(page)
-        if kind == "front" and front is None:
+    for page, ink in zip(pages, inks, strict=True):
+        kind = classify(features(page, ink), first_front=front is None)
+        if kind == "front":
             front = extract_front_page(page_lines(page))
+        kinds.append(kind)
+    text = extract_fulltext(pages, kinds)
+    infos = []
+    for page, kind in zip(pages, kinds, strict=True):
         infos.append(
             PageInfo(
                 index=page.index,
-                kind=kind,  # type: ignore[arg-type]
+                kind=text.page_kinds.get(page.index, kind),  # type: ignore[arg-type]
                 words=len(page.words),
                 mean_confidence=round(page.mean_confidence, 4),
                 width=page.width,
@@ -47,14 +64,15 @@ def build_document(doc_id: str, pages: Sequence[PageOcr], lang: str = "eng") -> 
                 dpi=page.dpi,
             )
         )
-    if front is None:
-        return IPDocument(doc_id=doc_id, language=document_language(lang), pages=tuple(infos))
+    abstract = tuple(front.abstract) if front is not None and front.abstract else ()
     return IPDocument(
         doc_id=doc_id,
         language=document_language(lang),
-        fields=front.fields,
-        ipc=tuple(front.ipc),
-        parties=tuple(front.parties),
-        abstract=tuple(front.abstract),
+        fields=front.fields if front is not None else {},
+        ipc=tuple(front.ipc) if front is not None else (),
+        parties=tuple(front.parties) if front is not None else (),
+        abstract=abstract or tuple(text.abstract),
+        description=tuple(text.description),
+        claims=tuple(text.claims),
         pages=tuple(infos),
     )

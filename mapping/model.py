@@ -52,6 +52,9 @@ class Paragraph(Frozen):
     """A paragraph of running text; tokens keep word confidences for ST.96 OCRConfidenceData."""
 
     number: str | None = None
+    printed: bool = False
+    """True when `number` was printed on the page ([0012]); False when it was counted from layout."""
+    kind: Literal["p", "heading"] = "p"
     tokens: tuple[Token, ...] = ()
     source: Provenance = Provenance()
 
@@ -60,14 +63,35 @@ class Paragraph(Frozen):
         return " ".join(t.text for t in self.tokens)
 
 
+class Claim(Frozen):
+    """One numbered claim. `number` is the number printed on the page; references to other
+    claims stay in the text and are listed in `refers_to`."""
+
+    number: int
+    tokens: tuple[Token, ...] = ()
+    refers_to: tuple[int, ...] = ()
+    source: Provenance = Provenance()
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.text for t in self.tokens)
+
+
+PageKind = Literal[
+    "front", "abstract", "description", "claims", "drawing", "search-report", "other", "blank"
+]
+
+
 class PageInfo(Frozen):
     index: int
-    kind: Literal["front", "description", "claims", "drawing", "search-report", "other", "blank"]
+    kind: PageKind
     words: int
     mean_confidence: float
     width: int
     height: int
     dpi: float
+    image: str | None = None
+    """The page image in the output folder (drawing pages are kept as images, not text)."""
 
 
 # Single-valued fields and their INID codes (WIPO ST.9). The order is the order of output.
@@ -90,6 +114,7 @@ class IPDocument(Frozen):
     parties: tuple[Party, ...] = ()
     abstract: tuple[Paragraph, ...] = ()
     description: tuple[Paragraph, ...] = ()
+    claims: tuple[Claim, ...] = ()
     pages: tuple[PageInfo, ...] = ()
 
     def value(self, name: str) -> str | None:

@@ -1,0 +1,210 @@
+"""Lines of running text from the OCR of description and claims pages, in reading order, cleaned of
+what the printer added around the text: line numbers in the margin or the gutter (EP, WO, CA and
+US grants print 5, 10, 15 ...), running headers and footers (document number, date, page number,
+US column numbers). Each line carries the geometry that paragraph finding needs: its indent from
+its column's left edge, how far it stops short of the right edge, and the vertical gap before it.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from mapping.layout import Line, page_lines
+from ocr.models import PageOcr, Word
+
+BBox = tuple[int, int, int, int]
+_NUMBER = re.compile(r"^\d{1,3}$")
+
+
+@dataclass(frozen=True)
+class TextLine:
+    words: tuple[Word, ...]
+    page: int
+    column: int
+    col_left: int
+    col_right: int
+    char_width: float
+    gap: float | None
+    """Distance from the previous line's top in line pitches (1.0 = no blank line); None at the
+    top of a column."""
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def bbox(self) -> BBox:
+        ws = self.words
+        return (
+            min(w.bbox[0] for w in ws),
+            min(w.bbox[1] for w in ws),
+            max(w.bbox[2] for w in ws),
+            max(w.bbox[3] for w in ws),
+        )
+
+    @property
+    def indent(self) -> float:
+        """Indent from the column's left edge, in characters."""
+        return (self.bbox[0] - self.col_left) / self.char_width
+
+    @property
+    def short_by(self) -> float:
+        """How far the line stops before the column's right edge, in characters."""
+        return (self.col_right - self.bbox[2]) / self.char_width
+
+    @property
+    def centred(self) -> bool:
+        left = self.bbox[0] - self.col_left
+        right = self.col_right - self.bbox[2]
+        return left > 3 * self.char_width and abs(left - right) < 3 * self.char_width
+
+
+def margin_line_numbers(page: PageOcr) -> set[int]:
+    """Indices of words that are printed line numbers: small numbers standing alone in a narrow
+    vertical strip (the margin or the gutter), at least two of them, counting in fives or upwards."""
+    words = page.words
+    cands = [i for i, w in enumerate(words) if _NUMBER.match(w.text)]
+    isolated = []
+    for i in cands:
+        w = words[i]
+        height = max(8, w.bbox[3] - w.bbox[1])
+        reach = 2.0 * height
+        alone = True
+        for j, o in enumerate(words):
+            if j == i or (j in cands and _NUMBER.match(o.text)):
+                continue
+            overlap = min(w.bbox[3], o.bbox[3]) - max(w.bbox[1], o.bbox[1])
+            if overlap <= 0.3 * height:
+                continue
+            dist = max(o.bbox[0] - w.bbox[2], w.bbox[0] - o.bbox[2], 0)
+            if dist < reach:
+                alone = False
+                break
+        if alone:
+            isolated.append(i)
+    isolated.sort(key=lambda i: (words[i].bbox[0] + words[i].bbox[2]) / 2)
+    clusters: list[list[int]] = []
+    for i in isolated:
+        xc = (words[i].bbox[0] + words[i].bbox[2]) / 2
+        if clusters:
+            last = clusters[-1][-1]
+            lxc = (words[last].bbox[0] + words[last].bbox[2]) / 2
+            if xc - lxc < 1.5 * max(8, words[i].bbox[3] - words[i].bbox[1]):
+                clusters[-1].append(i)
+                continue
+        clusters.append([i])
+    out: set[int] = set()
+    for cluster in clusters:
+        if len(cluster) < 2:
+            continue
+        ordered = sorted(cluster, key=lambda i: words[i].bbox[1])
+        values = [int(words[i].text) for i in ordered]
+        fives = all(v % 5 == 0 for v in values)
+        rising = all(b > a for a, b in zip(values, values[1:], strict=False))
+        if fives or (rising and len(cluster) >= 3):
+            out.update(cluster)
+    return out
+
+
+def _column_geometry(lines: list[Line]) -> dict[int, tuple[int, int, float]]:
+    """Per column: (left edge, right edge, character width) from its lines."""
+    geo: dict[int, tuple[int, int, float]] = {}
+    by_col: dict[int, list[Line]] = {}
+    for ln in lines:
+        by_col.setdefault(ln.column, []).append(ln)
+    for col, lns in by_col.items():
+        lefts = sorted(ln.bbox[0] for ln in lns)
+        rights = sorted(ln.bbox[2] for ln in lns)
+        left = lefts[len(lefts) // 10]
+        right = rights[min(len(rights) - 1, (len(rights) * 9) // 10)]
+        widths = [
+            (w.bbox[2] - w.bbox[0]) / len(w.text)
+            for ln in lns
+            for w in ln.words
+            if len(w.text) >= 3 and w.text.isalpha()
+        ]
+        char = statistics.median(widths) if widths else 20.0
+        geo[col] = (left, right, max(4.0, char))
+    return geo
+
+
+def page_text_lines(page: PageOcr) -> list[TextLine]:
+    """The page's lines in reading order, without margin line numbers."""
+    drop = margin_line_numbers(page)
+    if drop:
+        page = page.model_copy(
+            update={"words": tuple(w for i, w in enumerate(page.words) if i not in drop)}
+        )
+    lines = [ln for ln in page_lines(page) if ln.words]
+    geo = _column_geometry(lines)
+    heights = [ln.bbox[3] - ln.bbox[1] for ln in lines if len(ln.words) >= 3]
+    height = statistics.median(heights) if heights else 30.0
+    pitches: list[int] = []
+    prev_by_col: dict[int, Line] = {}
+    for ln in lines:
+        prev = prev_by_col.get(ln.column)
+        if prev is not None:
+            d = ln.bbox[1] - prev.bbox[1]
+            if 0 < d < 1.6 * height * 1.5:
+                pitches.append(d)
+        prev_by_col[ln.column] = ln
+    pitch = statistics.median(pitches) if pitches else height * 1.3
+    out: list[TextLine] = []
+    prev_by_col = {}
+    for ln in lines:
+        prev = prev_by_col.get(ln.column)
+        gap = None if prev is None else (ln.bbox[1] - prev.bbox[1]) / pitch
+        left, right, char = geo[ln.column]
+        out.append(TextLine(ln.words, page.index, ln.column, left, right, char, gap))
+        prev_by_col[ln.column] = ln
+    return out
+
+
+# Running headers and footers -------------------------------------------------------------------
+
+_FURNITURE = re.compile(
+    r"^[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?$"  # page or column number
+    r"|^(page|seite)\s+\d+(\s+(of|von|sur)\s+\d+)?$"
+    r"|^\d{1,4}\s*/\s*\d{1,4}$"
+    r"|^(US|EP|WO|CA|DE|FR|GB|JP|CN|KR|AU|CH|AT|ES|IT|NL|SE)\b.{0,60}$",
+    re.IGNORECASE,
+)
+TOP_BAND, BOTTOM_BAND = 0.09, 0.92
+
+
+def _mask(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.lower())).strip()
+
+
+def strip_running_text(pages: Sequence[tuple[PageOcr, list[TextLine]]]) -> list[list[TextLine]]:
+    """Drop running headers and footers: lines in the top or bottom band of a page that look like
+    page furniture (numbers, document numbers) or recur on other pages (digits ignored)."""
+    seen: Counter[str] = Counter()
+    for page, lines in pages:
+        keys = {_mask(ln.text) for ln in lines if _in_band(page, ln)}
+        seen.update(keys)
+    out: list[list[TextLine]] = []
+    for page, lines in pages:
+        kept: list[TextLine] = []
+        columns: set[int] = set()
+        for ln in lines:
+            if _in_band(page, ln) and (
+                _FURNITURE.match(ln.text.strip()) or (seen[_mask(ln.text)] >= 2 and len(pages) > 1)
+            ):
+                continue
+            if ln.column not in columns:  # the first line left in its column starts it afresh
+                ln = replace(ln, gap=None)
+                columns.add(ln.column)
+            kept.append(ln)
+        out.append(kept)
+    return out
+
+
+def _in_band(page: PageOcr, line: TextLine) -> bool:
+    top, bottom = line.bbox[1], line.bbox[3]
+    centre = (top + bottom) / 2
+    return centre < page.height * TOP_BAND or centre > page.height * BOTTOM_BAND
