@@ -78,7 +78,9 @@ def score(gt: GtDoc, doc: IPDocument, gt_kinds: list[str], variant: str) -> DocS
         numbers_ok = sum(1 for a, b in zip(want, got, strict=False) if a == b)
     kinds = [p.kind for p in doc.pages]
     page_errors = [
-        f"p{i + 1}:{g}->{k}" for i, (g, k) in enumerate(zip(gt_kinds, kinds, strict=False)) if g != k
+        f"p{i + 1}:{g}->{k}"
+        for i, (g, k) in enumerate(zip(gt_kinds, kinds, strict=False))
+        if g != k
     ]
     return DocScore(
         doc_id=gt.doc_id,

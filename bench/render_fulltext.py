@@ -32,7 +32,8 @@ FONTS = {
     "nimbus": ("NimbusRoman-Regular.otf", "NimbusRoman-Bold.otf"),
     "dejavu": ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf"),
 }
-MONTHS = "Jan. Feb. Mar. Apr. May Jun. Jul. Aug. Sep. Oct. Nov. Dec.".split()
+MONTHS = ("Jan.", "Feb.", "Mar.", "Apr.", "May", "Jun.", "Jul.", "Aug.", "Sep.", "Oct.", "Nov.",
+          "Dec.")  # fmt: skip
 
 
 def font_path(name: str) -> Path:

@@ -10,21 +10,24 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from mapping.layout import Line, page_lines
 from ocr.models import PageOcr, Word
 
 BBox = tuple[int, int, int, int]
-_NUMBER = re.compile(r"^\d{1,3}$")
+_NUMBER = re.compile(r"^\W?(\d{1,3})\W?$")  # "25", and "30," or "'40" on a noisy page
 
 
 @dataclass(frozen=True)
 class TextLine:
     words: tuple[Word, ...]
+    """The words as OCR read them (boxes in the page image's coordinates)."""
     page: int
     column: int
+    box: BBox
+    """The line's box on the page turned level (skew removed): what layout decisions use."""
     col_left: int
     col_right: int
     char_width: float
@@ -38,54 +41,104 @@ class TextLine:
 
     @property
     def bbox(self) -> BBox:
-        ws = self.words
-        return (
-            min(w.bbox[0] for w in ws),
-            min(w.bbox[1] for w in ws),
-            max(w.bbox[2] for w in ws),
-            max(w.bbox[3] for w in ws),
-        )
+        """The line's box in the page image (for provenance and crops)."""
+        return union(w.bbox for w in self.words)
 
     @property
     def indent(self) -> float:
         """Indent from the column's left edge, in characters."""
-        return (self.bbox[0] - self.col_left) / self.char_width
+        return (self.box[0] - self.col_left) / self.char_width
 
     @property
     def short_by(self) -> float:
         """How far the line stops before the column's right edge, in characters."""
-        return (self.col_right - self.bbox[2]) / self.char_width
+        return (self.col_right - self.box[2]) / self.char_width
 
     @property
     def centred(self) -> bool:
-        left = self.bbox[0] - self.col_left
-        right = self.col_right - self.bbox[2]
+        left = self.box[0] - self.col_left
+        right = self.col_right - self.box[2]
         return left > 3 * self.char_width and abs(left - right) < 3 * self.char_width
+
+
+def union(boxes: Iterable[BBox]) -> BBox:
+    bs = list(boxes)
+    return (min(b[0] for b in bs), min(b[1] for b in bs), max(b[2] for b in bs),
+            max(b[3] for b in bs))  # fmt: skip
+
+
+def skew_slope(page: PageOcr) -> float:
+    """Median slope (dy/dx) of the text lines, from the bottoms of their words."""
+    groups: dict[tuple[int, int, int], list[Word]] = {}
+    for w in page.words:
+        groups.setdefault((w.block, w.par, w.line), []).append(w)
+    slopes = []
+    for ws in groups.values():
+        ws = [w for w in ws if len(w.text) >= 2 and w.text.isalpha()]
+        if len(ws) < 4:
+            continue
+        xs = [(w.bbox[0] + w.bbox[2]) / 2 for w in ws]
+        ys = [w.bbox[3] for w in ws]
+        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+        sxx = sum((x - mx) ** 2 for x in xs)
+        if sxx < (page.width * 0.1) ** 2:
+            continue
+        slopes.append(sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx)
+    return statistics.median(slopes) if len(slopes) >= 3 else 0.0
+
+
+def _level(w: Word, slope: float) -> Word:
+    """The word's box with the page turned level (small-angle rotation about the origin)."""
+    xc, yc = (w.bbox[0] + w.bbox[2]) / 2, (w.bbox[1] + w.bbox[3]) / 2
+    dx, dy = round(slope * yc), round(-slope * xc)
+    x0, y0, x1, y1 = w.bbox
+    return w.model_copy(update={"bbox": (x0 + dx, y0 + dy, x1 + dx, y1 + dy)})
+
+
+def _junk_line(line: Line) -> bool:
+    """A line of specks: a few characters read with low confidence."""
+    chars = sum(sum(c.isalnum() for c in w.text) for w in line.words)
+    return chars <= 4 and line.confidence < 0.45
+
+
+def is_noise(w: Word) -> bool:
+    """Specks read as punctuation: no letter or digit and a low confidence."""
+    return not any(c.isalnum() for c in w.text) and w.confidence < 0.6
+
+
+def _isolated(i: int, words: Sequence[Word], ignore: set[int]) -> bool:
+    """No other word (outside `ignore`) on the same row within two word heights."""
+    w = words[i]
+    height = max(8, w.bbox[3] - w.bbox[1])
+    for j, o in enumerate(words):
+        if j == i or j in ignore:
+            continue
+        overlap = min(w.bbox[3], o.bbox[3]) - max(w.bbox[1], o.bbox[1])
+        if overlap <= 0.3 * height:
+            continue
+        if max(o.bbox[0] - w.bbox[2], w.bbox[0] - o.bbox[2], 0) < 2.0 * height:
+            return False
+    return True
+
+
+def specks(page: PageOcr) -> set[int]:
+    """Indices of isolated, short words read with very low confidence (dust, a smudged margin
+    number): left in, they would cut the page into false bands."""
+    return {
+        i
+        for i, w in enumerate(page.words)
+        if w.confidence < 0.35
+        and sum(c.isalnum() for c in w.text) <= 3
+        and _isolated(i, page.words, set())
+    }
 
 
 def margin_line_numbers(page: PageOcr) -> set[int]:
     """Indices of words that are printed line numbers: small numbers standing alone in a narrow
     vertical strip (the margin or the gutter), at least two of them, counting in fives or upwards."""
     words = page.words
-    cands = [i for i, w in enumerate(words) if _NUMBER.match(w.text)]
-    isolated = []
-    for i in cands:
-        w = words[i]
-        height = max(8, w.bbox[3] - w.bbox[1])
-        reach = 2.0 * height
-        alone = True
-        for j, o in enumerate(words):
-            if j == i or (j in cands and _NUMBER.match(o.text)):
-                continue
-            overlap = min(w.bbox[3], o.bbox[3]) - max(w.bbox[1], o.bbox[1])
-            if overlap <= 0.3 * height:
-                continue
-            dist = max(o.bbox[0] - w.bbox[2], w.bbox[0] - o.bbox[2], 0)
-            if dist < reach:
-                alone = False
-                break
-        if alone:
-            isolated.append(i)
+    cands = {i for i, w in enumerate(words) if _NUMBER.match(w.text)}
+    isolated = [i for i in cands if _isolated(i, words, cands)]
     isolated.sort(key=lambda i: (words[i].bbox[0] + words[i].bbox[2]) / 2)
     clusters: list[list[int]] = []
     for i in isolated:
@@ -102,7 +155,7 @@ def margin_line_numbers(page: PageOcr) -> set[int]:
         if len(cluster) < 2:
             continue
         ordered = sorted(cluster, key=lambda i: words[i].bbox[1])
-        values = [int(words[i].text) for i in ordered]
+        values = [int(_NUMBER.match(words[i].text)[1]) for i in ordered]  # type: ignore[index]
         fives = all(v % 5 == 0 for v in values)
         rising = all(b > a for a, b in zip(values, values[1:], strict=False))
         if fives or (rising and len(cluster) >= 3):
@@ -133,13 +186,16 @@ def _column_geometry(lines: list[Line]) -> dict[int, tuple[int, int, float]]:
 
 
 def page_text_lines(page: PageOcr) -> list[TextLine]:
-    """The page's lines in reading order, without margin line numbers."""
-    drop = margin_line_numbers(page)
-    if drop:
-        page = page.model_copy(
-            update={"words": tuple(w for i, w in enumerate(page.words) if i not in drop)}
-        )
-    lines = [ln for ln in page_lines(page) if ln.words]
+    """The page's lines in reading order, without margin line numbers and specks. Layout is
+    judged on the page turned level; the lines keep the words' original boxes."""
+    slope = skew_slope(page)
+    levelled = [_level(w, slope) if abs(slope) > 0.0005 else w for w in page.words]
+    original = {id(lv): w for lv, w in zip(levelled, page.words, strict=True)}
+    level_page = page.model_copy(update={"words": tuple(levelled)})
+    drop = margin_line_numbers(level_page) | specks(level_page)
+    kept = tuple(w for i, w in enumerate(levelled) if i not in drop and not is_noise(w))
+    level_page = level_page.model_copy(update={"words": kept})
+    lines = [ln for ln in page_lines(level_page) if ln.words and not _junk_line(ln)]
     geo = _column_geometry(lines)
     heights = [ln.bbox[3] - ln.bbox[1] for ln in lines if len(ln.words) >= 3]
     height = statistics.median(heights) if heights else 30.0
@@ -159,7 +215,8 @@ def page_text_lines(page: PageOcr) -> list[TextLine]:
         prev = prev_by_col.get(ln.column)
         gap = None if prev is None else (ln.bbox[1] - prev.bbox[1]) / pitch
         left, right, char = geo[ln.column]
-        out.append(TextLine(ln.words, page.index, ln.column, left, right, char, gap))
+        words = tuple(original[id(w)] for w in ln.words)
+        out.append(TextLine(words, page.index, ln.column, ln.bbox, left, right, char, gap))
         prev_by_col[ln.column] = ln
     return out
 
@@ -205,6 +262,6 @@ def strip_running_text(pages: Sequence[tuple[PageOcr, list[TextLine]]]) -> list[
 
 
 def _in_band(page: PageOcr, line: TextLine) -> bool:
-    top, bottom = line.bbox[1], line.bbox[3]
+    top, bottom = line.box[1], line.box[3]
     centre = (top + bottom) / 2
     return centre < page.height * TOP_BAND or centre > page.height * BOTTOM_BAND

@@ -22,6 +22,7 @@ START_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(rx, re.IGNORECASE), lang)
     for rx, lang in (
         (r"^(having\s+thus\s+described\s+.{0,80}?,\s*)?(what|that\s+which)\s+(is|are)\s+claimed\s+(is|are)\s*[:;.]?", "en"),
+        (r"^(\S{1,8}\s+)?(is|are)\s+claimed\s+(is|are)\s*[:;.]", "en"),  # OCR lost "What"
         (r"^what\s+(i|we)\s+claim\s+(is|are)\s*[:;.]?", "en"),
         (r"^the\s+invention\s+claimed\s+is\s*[:;.]?", "en"),
         (r"^(i|we)\s+claim\s*[:;.]", "en"),
@@ -41,14 +42,18 @@ START_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )  # fmt: skip
 
-_NUMBER = re.compile(r"^([0-9lI|]{1,3})\.$")
+_NUMBER = re.compile(r"^([0-9lIiL|SOoBZz]{1,3})([.,])$")
 _GLUED = re.compile(r"^(\d{1,3})\.([A-Za-z(].*)$")
-_DIGITS = str.maketrans({"l": "1", "I": "1", "|": "1"})
+# What OCR makes of digits on a noisy page; such a reading only counts where it is the number
+# expected next.
+_DIGITS = str.maketrans({"l": "1", "I": "1", "i": "1", "L": "1", "|": "1", "S": "5", "O": "0",
+                         "o": "0", "B": "8", "Z": "2", "z": "2"})  # fmt: skip
 # A number after these words at the end of the previous line is a reference that wrapped.
-REFERENCE_WORDS = frozenset(
-    "claim claims anspruch ansprüche anspruchs ansprüchen revendication revendications "
-    "reivindicación reivindicaciones to and or of bis à et und oder ou".split()
-)
+REFERENCE_WORDS = frozenset({
+    "claim", "claims", "anspruch", "ansprüche", "anspruchs", "ansprüchen", "revendication",
+    "revendications", "reivindicación", "reivindicaciones", "to", "and", "or", "of", "bis", "à",
+    "et", "und", "oder", "ou",
+})  # fmt: skip
 REFERENCE = re.compile(
     r"\b(?:claims?|anspr(?:ü|u)ch(?:e|s|en)?|revendications?|reivindicaci(?:ó|o)n(?:es)?)"
     r"\s+((?:\d{1,3}(?:\s*(?:,|or|and|to|-|–|bis|à|und|oder|et|ou|a)\s*(?=\d))?)+)",
@@ -88,7 +93,11 @@ def _claim_number(tokens: Sequence[str]) -> tuple[int, bool, int, str | None] | 
     """(number, read exactly, tokens used, glued rest) when the tokens start with 'N.'."""
     if not tokens:
         return None
-    first = tokens[0]
+    first = tokens[0].lstrip("-–—_'‘’\"`~.,")
+    if len(tokens) >= 2 and len(first) <= 2 and not any(c.isdigit() for c in first):
+        second = _claim_number(tokens[1:])
+        if second is not None and second[2] == 1:  # "aa 6." : a speck before the number
+            return second[0], False, 2, second[3]
     m = _GLUED.match(first)
     if m:
         return int(m[1]), True, 1, m[2]
@@ -96,7 +105,7 @@ def _claim_number(tokens: Sequence[str]) -> tuple[int, bool, int, str | None] | 
         return int(first), True, 2, None
     m = _NUMBER.match(first)
     if m:
-        exact = m[1].isdigit()
+        exact = m[1].isdigit() and m[2] == "."
         digits = m[1].translate(_DIGITS)
         if digits.isdigit():
             return int(digits), exact, 1, None
@@ -120,8 +129,12 @@ def find_start(lines: Sequence[TextLine], begin: int = 0) -> ClaimsStart | None:
         if not after and i + 1 < len(lines):
             after = [w.text for w in lines[i + 1].words]
         num = _claim_number(after)
-        if num is not None and num[0] <= 2:
-            return ClaimsStart(line=i, skip=skip, language=lang, phrase=ln.text[:chars].strip())
+        phrase = ln.text[:chars].strip()
+        # a phrase that ends in a colon or fills its line is trusted even when OCR lost claim 1's
+        # number; split_claims then infers it
+        strong = phrase.endswith(":") or len(ln.words) == skip
+        if (num is not None and num[0] <= 2) or (strong and after):
+            return ClaimsStart(line=i, skip=skip, language=lang, phrase=phrase)
     return _numbered_run(lines, begin)
 
 
@@ -150,12 +163,14 @@ class ClaimDraft:
     """Words to leave out at the start of each line (the number, the start phrase)."""
     glued: str | None = None
     """The text glued to the number ("1.A" -> "A"), put back as the first word."""
+    inferred: bool = False
+    """The number was not read on the page; it follows from the claims around it."""
 
 
 def split_claims(lines: Sequence[TextLine], start: ClaimsStart) -> tuple[list[ClaimDraft], int]:
     """Claims from the start line on; also how many lines after the start belong to no claim."""
     drafts: list[ClaimDraft] = []
-    stray = 0
+    stray: list[tuple[TextLine, int]] = []
     for i in range(start.line, len(lines)):
         ln = lines[i]
         skip = start.skip if i == start.line else 0
@@ -172,8 +187,49 @@ def split_claims(lines: Sequence[TextLine], start: ClaimsStart) -> tuple[list[Cl
             drafts[-1].lines.append(ln)
             drafts[-1].skips.append(skip)
         else:
-            stray += 1
-    return drafts, stray
+            stray.append((ln, skip))
+    if stray and (not drafts or drafts[0].number == 2):
+        # text between the start phrase and claim 2 is claim 1 whose number OCR lost
+        first = ClaimDraft(number=1, lines=[ln for ln, _ in stray], inferred=True)
+        first.skips = [s + (1 if i == 0 and _lost_number(ln, s) else 0)
+                       for i, (ln, s) in enumerate(stray)]  # fmt: skip
+        drafts.insert(0, first)
+        stray = []
+    return _recover_gaps(drafts), len(stray)
+
+
+def _recover_gaps(drafts: list[ClaimDraft]) -> list[ClaimDraft]:
+    """Claim n followed by claim n+2: claim n+1's number was not legible. It starts at a line of
+    claim n that follows a full stop and begins with the remains of a number or after a blank
+    line; split there and mark the number as inferred. Otherwise the gap stays for the gate."""
+    out: list[ClaimDraft] = []
+    for i, d in enumerate(drafts):
+        out.append(d)
+        nxt = drafts[i + 1] if i + 1 < len(drafts) else None
+        if nxt is None or nxt.number != d.number + 2:
+            continue
+        cut = None
+        for k in range(len(d.lines) - 1, 0, -1):
+            prev, ln = d.lines[k - 1], d.lines[k]
+            if not prev.text.rstrip().endswith("."):
+                continue
+            if _lost_number(ln, d.skips[k]) or (ln.gap is not None and ln.gap > 1.5):
+                cut = k
+                break
+        if cut is None:
+            continue
+        ln = d.lines[cut]
+        extra = 1 if _lost_number(ln, d.skips[cut]) else 0
+        out.append(ClaimDraft(number=d.number + 1, lines=d.lines[cut:],
+                              skips=[d.skips[cut] + extra, *d.skips[cut + 1 :]], inferred=True))  # fmt: skip
+        d.lines, d.skips = d.lines[:cut], d.skips[:cut]
+    return out
+
+
+def _lost_number(line: TextLine, skip: int) -> bool:
+    """The first word is what is left of an unreadable number ('.', 'l,')."""
+    words = line.words[skip:]
+    return bool(words) and bool(re.fullmatch(r"[\W\dlIi|]{1,3}", words[0].text))
 
 
 def _accept(

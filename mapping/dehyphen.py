@@ -34,10 +34,19 @@ class Lexicon:
 
     @classmethod
     def from_lines(cls, lines: Iterable[Sequence[str]]) -> Lexicon:
-        """Learn from every word except the last of each line (where hyphenation happens)."""
+        """Learn from every word except the two halves of a word hyphenated at a line end."""
         lex = cls()
+        broken = False
         for line in lines:
-            for text in line[:-1]:
+            if not line:
+                continue
+            words = list(line)
+            if broken:
+                words = words[1:]
+            broken = _hyphenated(line[-1])
+            if broken and words:
+                words = words[:-1]
+            for text in words:
                 lex.add(text)
         return lex
 

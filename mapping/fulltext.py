@@ -122,32 +122,60 @@ def _block_start(line: TextLine, prev: TextLine | None) -> bool:
     return prev.short_by > 4 and _ends_sentence(prev)
 
 
-def is_heading(line: TextLine, prev: TextLine | None, nxt: TextLine | None, style: str) -> bool:
+def _heading_shaped(line: TextLine) -> bool:
     text = line.text.strip()
     if not text or len(line.words) > 14 or text[-1] in ".,;:" or not any(c.isalpha() for c in text):
         return False
-    if line.short_by < 2 and len(line.words) > 4:
-        return False  # a full line of text
-    if not _block_start(line, prev):
-        return False
-    if nxt is not None:
-        after = (
-            nxt.gap is None
-            or nxt.gap > 1.4
-            or (style != "none" and _para_number([w.text for w in nxt.words], style, 10**6) is not None)
-            or (style != "none" and _para_number([w.text for w in nxt.words], "bracket", 10**6) is not None)
-            or (style == "none" and nxt.indent >= 1.5 and line.indent < 1.5)
-            or (style == "none" and line.centred)
-        )
-        if not after:
-            return False
+    return not (line.short_by < 2 and len(line.words) > 4 and not _upper(text))
+
+
+def _upper(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
-    if sum(c.isupper() for c in letters) >= 0.7 * len(letters):
-        return True
-    if line.centred:
-        return True
+    return bool(letters) and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
+
+
+def _title_case(line: TextLine) -> bool:
     long = [w.text for w in line.words if len(w.text) >= 4]
-    return len(line.words) <= 8 and bool(long) and sum(w[0].isupper() for w in long) >= 0.6 * len(long)
+    return (
+        len(line.words) <= 8 and bool(long) and sum(w[0].isupper() for w in long) >= 0.6 * len(long)
+    )
+
+
+def _opens_block(nxt: TextLine | None, line: TextLine, style: str) -> bool:
+    """Does what follows `line` start a new block (so that `line` can be a heading)?"""
+    if nxt is None or nxt.gap is None or nxt.gap > 1.4:
+        return True
+    texts = [w.text for w in nxt.words]
+    if _para_number(texts, "bracket", 10**6) is not None:
+        return True
+    if style != "none" and _para_number(texts, style, 10**6) is not None:
+        return True
+    return style == "none" and (nxt.indent >= 1.5 or line.centred)
+
+
+def heading_span(lines: Sequence[TextLine], i: int, style: str) -> int:
+    """How many lines from lines[i] form a heading (0: not a heading). A heading stands alone
+    between block breaks; it is upper case, centred, or a short line in title case. Upper-case
+    headings may wrap over up to three lines."""
+    line = lines[i]
+    prev = lines[i - 1] if i else None
+    if not _heading_shaped(line) or not _block_start(line, prev):
+        return 0
+    text = line.text.strip()
+    for span in range(1, 4):
+        last = lines[i + span - 1]
+        if span > 1 and not (
+            _heading_shaped(last) and _upper(last.text) and last.gap is not None and last.gap < 1.4
+        ):
+            return 0
+        nxt = lines[i + span] if i + span < len(lines) else None
+        if _opens_block(nxt, last, style):
+            if _upper(text) or (span == 1 and (line.centred or _title_case(line))):
+                return span
+            return 0
+        if not _upper(text):
+            return 0
+    return 0
 
 
 def _starts_paragraph(line: TextLine, prev: TextLine | None, style: str) -> bool:
@@ -166,20 +194,25 @@ def split_paragraphs(lines: Sequence[TextLine]) -> list[Draft]:
     style = numbering_style(lines)
     drafts: list[Draft] = []
     last = 0
+    pending = 0  # further lines of a heading that wraps
     for i, ln in enumerate(lines):
         prev = lines[i - 1] if i else None
-        nxt = lines[i + 1] if i + 1 < len(lines) else None
         hit = _para_number([w.text for w in ln.words], style, last)
         if hit is not None:
             value, used, glued = hit
             width = 4 if style == "bracket" else 1
-            drafts.append(
-                Draft("p", [ln], [used], number=str(value).zfill(width), glued=glued)
-            )
+            drafts.append(Draft("p", [ln], [used], number=str(value).zfill(width), glued=glued))
             last = value
             continue
-        if is_heading(ln, prev, nxt, style):
+        if pending:
+            pending -= 1
+            drafts[-1].lines.append(ln)
+            drafts[-1].skips.append(0)
+            continue
+        span = heading_span(lines, i, style)
+        if span:
             drafts.append(Draft("heading", [ln], [0]))
+            pending = span - 1
             continue
         if not drafts or drafts[-1].kind == "heading" or _starts_paragraph(ln, prev, style):
             drafts.append(Draft("p", [ln], [0]))
@@ -245,6 +278,7 @@ def claims_of(drafts: Sequence[ClaimDraft], lexicon: Lexicon) -> list[Claim]:
         out.append(
             Claim(
                 number=d.number,
+                inferred=d.inferred,
                 tokens=tuple(tokens),
                 refers_to=references(text),
                 source=_provenance(d.lines, tokens) if tokens else Provenance(page=d.lines[0].page),
@@ -264,7 +298,12 @@ def extract_fulltext(pages: Sequence[PageOcr], kinds: Sequence[str]) -> FullText
     after_gap = _pages_after_non_text(pages, kinds)
     lexicon = Lexicon.from_lines([w.text for w in ln.words] for ln in stream)
 
-    sections: dict[str, list[TextLine]] = {"description": [], "claims": [], "abstract": [], "other": []}
+    sections: dict[str, list[TextLine]] = {
+        "description": [],
+        "claims": [],
+        "abstract": [],
+        "other": [],
+    }
     section = "description"
     notes: list[str] = []
     start = find_start(stream)
@@ -285,17 +324,23 @@ def extract_fulltext(pages: Sequence[PageOcr], kinds: Sequence[str]) -> FullText
             continue
         elif section == "claims" and ln.page in after_gap and ln.page != stream[i - 1].page:
             section = "other"
-        elif section == "claims" and (hit := match_start(ln.text)) is not None:
-            if hit[1] != language and _alone(stream, i):
-                notes.append(f"claims in another language ({hit[1]}) from page {ln.page + 1} "
-                             "were left out")  # fmt: skip
-                section = "other"
+        elif (
+            section == "claims"
+            and (hit := match_start(ln.text)) is not None
+            and hit[1] != language
+            and _alone(stream, i)
+        ):
+            notes.append(
+                f"claims in another language ({hit[1]}) from page {ln.page + 1} were left out"
+            )
+            section = "other"
         sections[section].append(ln)
         if section == "claims":
             claims_lines.append(ln)
         i += 1
 
-    drafts, stray = ([], 0)
+    drafts: list[ClaimDraft] = []
+    stray = 0
     if start is not None and claims_lines:
         local = ClaimsStart(line=0, skip=start.skip, language=start.language, phrase=start.phrase)
         drafts, stray = split_claims(claims_lines, local)

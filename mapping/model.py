@@ -68,6 +68,8 @@ class Claim(Frozen):
     claims stay in the text and are listed in `refers_to`."""
 
     number: int
+    inferred: bool = False
+    """The number was not legible; it was inferred from the claims around it."""
     tokens: tuple[Token, ...] = ()
     refers_to: tuple[int, ...] = ()
     source: Provenance = Provenance()
