@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.fulltext_gt import SAMPLES, SOURCES, load
 from bench.fulltext_score import DocScore, score
-from bench.ocr_cache import ocr_pages
+from bench.ocr_cache import ocr_pages, page_ink
 from bench.render_fulltext import degrade, render_document
 from mapping.document import build_document
 from ocr.tesseract import TesseractEngine
@@ -57,7 +57,8 @@ def run_variant(variant: str, keys: list[str] | None, root: Path, workers: int) 
                 dimages.append(target)
             images = dimages
         pages = ocr_pages(images, engine, workers=workers)
-        doc = build_document(gt.doc_id, pages, "eng")
+        inks = [page_ink(img, page) for img, page in zip(images, pages, strict=True)]
+        doc = build_document(gt.doc_id, pages, "eng", non_text_ink=inks)
         (root / "docs").mkdir(parents=True, exist_ok=True)
         (root / "docs" / f"{gt.doc_id}.{variant}.json").write_text(doc.model_dump_json(indent=1))
         scores.append(score(gt, doc, rendered.kinds, variant))

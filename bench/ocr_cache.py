@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 
 from ocr.ingest import iter_pages
+from ocr.inkmap import non_text_ink
 from ocr.models import PageOcr
 from ocr.preprocess import preprocess
 from ocr.tesseract import TesseractEngine, probe
@@ -41,6 +42,13 @@ def ocr_image(image: Path, index: int, engine: TesseractEngine) -> PageOcr:
         result = engine.recognise(path, index=index, dpi=ready.dpi)
     cached.write_text(result.model_dump_json())
     return result
+
+
+def page_ink(image: Path, page: PageOcr) -> float:
+    """Ink outside word boxes, as flows.pageimages measures it on the preprocessed page."""
+    (page_image,) = list(iter_pages(image))
+    ready, _ = preprocess(page_image)
+    return round(non_text_ink(ready.pixels, [w.bbox for w in page.words]), 5)
 
 
 def ocr_pages(images: list[Path], engine: TesseractEngine, workers: int = 2) -> list[PageOcr]:

@@ -50,6 +50,14 @@ class Lexicon:
                 lex.add(text)
         return lex
 
+    def add_line(self, line: Sequence[str]) -> None:
+        """Learn from one more line on its own (its last word only if it is not hyphenated)."""
+        words = list(line)
+        if words and _hyphenated(words[-1]):
+            words = words[:-1]
+        for text in words:
+            self.add(text)
+
     def add(self, text: str) -> None:
         core = _core(text)
         if not core:

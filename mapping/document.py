@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mapping.dehyphen import Lexicon, join_lines
 from mapping.frontpage import extract_front_page
 from mapping.fulltext import extract_fulltext
 from mapping.inid import inid_of_mark
 from mapping.layout import page_lines
-from mapping.model import IPDocument, PageInfo
+from mapping.model import IPDocument, PageInfo, Paragraph, Token
 from mapping.pages import classify, features
-from ocr.models import PageOcr
+from ocr.models import PageOcr, Word
 
 LANGUAGE_OF_TESSERACT = {"eng": "en", "fra": "fr", "deu": "de", "spa": "es", "ita": "it"}
 
@@ -24,6 +25,16 @@ def classify_page(page: PageOcr) -> str:
         return "blank"
     marks = sum(1 for w in page.words if inid_of_mark(w.text))
     return "front" if marks >= 3 else "other"
+
+
+def _rejoin(para: Paragraph, lines: list[list[Word]], lexicon: Lexicon) -> Paragraph:
+    """The front-page abstract with line-end hyphenation undone against the whole document's
+    words ("mid-" + "dialog" stays "mid-dialog" when the description prints "mid-dialog")."""
+    for line in lines:
+        lexicon.add_line([w.text for w in line])
+    runs = [[Token(text=w.text, confidence=round(w.confidence, 4)) for w in ln] for ln in lines]
+    tokens = tuple(join_lines(runs, lexicon))
+    return para.model_copy(update={"tokens": tokens}) if tokens else para
 
 
 def document_language(lang: str) -> str:
@@ -65,6 +76,8 @@ def build_document(
             )
         )
     abstract = tuple(front.abstract) if front is not None and front.abstract else ()
+    if front is not None and front.abstract and front.abstract_lines:
+        abstract = (_rejoin(front.abstract[0], front.abstract_lines, text.lexicon),)
     return IPDocument(
         doc_id=doc_id,
         language=document_language(lang),

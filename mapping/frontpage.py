@@ -10,6 +10,7 @@ from mapping.inid import Segment, segment_lines, strip_label
 from mapping.layout import Line
 from mapping.model import Field, Paragraph, Party, Provenance, Token
 from mapping.parties import is_organisation, split_parties
+from ocr.models import Word
 
 ROLE_OF_CODE = {
     "71": "applicant",
@@ -28,6 +29,8 @@ class FrontPage:
         self.ipc: list[Field] = []
         self.parties: list[Party] = []
         self.abstract: list[Paragraph] = []
+        self.abstract_lines: list[list[Word]] = []
+        """The abstract's printed lines (for line-aware dehyphenation with a document lexicon)."""
 
     def put(self, name: str, inid: str, value: str | None, source: Provenance) -> None:
         """Keep the first value found for a field (front pages print each INID once)."""
@@ -139,6 +142,8 @@ def _abstract(fp: FrontPage, seg: Segment) -> None:
         words.pop(0)
     if not words:
         return
+    kept = {id(w) for w in words}
+    fp.abstract_lines = [[w for w in line if id(w) in kept] for line in seg.lines()]
     tokens = tuple(Token(text=w.text, confidence=round(w.confidence, 4)) for w in words)
     tokens = dehyphenate(tokens)
     conf = sum(w.confidence for w in words) / len(words)

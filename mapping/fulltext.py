@@ -57,6 +57,7 @@ class FullText:
     page_kinds: dict[int, str]
     claims_language: str | None = None
     notes: list[str] = field(default_factory=list)
+    lexicon: Lexicon = field(default_factory=Lexicon)
 
 
 def tokens_of(line: TextLine, skip: int = 0) -> list[Token]:
@@ -363,6 +364,7 @@ def extract_fulltext(pages: Sequence[PageOcr], kinds: Sequence[str]) -> FullText
         page_kinds=kinds_out,
         claims_language=language,
         notes=notes,
+        lexicon=lexicon,
     )
 
 
