@@ -42,16 +42,19 @@ def drawing_tiff(path: Path, dpi: float) -> bytes:
     return buf.getvalue()
 
 
-def crop_png(path: Path, bbox: BBox | None, *, margin: int = 40, max_width: int = 900) -> bytes:
-    """The region of a finding (its box outlined in red) with some context, as PNG; the whole
-    page, scaled down, when there is no box."""
+def crop_png(
+    path: Path, bbox: BBox | None, *, margin: int = 40, max_width: int = 900, max_height: int = 900
+) -> bytes:
+    """The region of a finding (its box outlined in red) with some context, as PNG (a tall
+    region is cut to its top part); the whole page, scaled down, when there is no box."""
     pixels = load_gray(path)
     h, w = pixels.shape
     colour = cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR)
     if bbox is not None:
         x0, y0, x1, y1 = bbox
         cv2.rectangle(colour, (x0 - 4, y0 - 4), (x1 + 4, y1 + 4), (0, 0, 220), 3)
-        top, bottom = max(0, y0 - margin), min(h, y1 + margin)
+        top = max(0, y0 - margin)
+        bottom = min(h, y1 + margin, top + max_height)
         left, right = max(0, x0 - margin), min(w, x1 + margin)
         colour = colour[top:bottom, left:right]
     if colour.shape[1] > max_width:

@@ -106,8 +106,9 @@ def is_noise(w: Word) -> bool:
     return not any(c.isalnum() for c in w.text) and w.confidence < 0.6
 
 
-def _isolated(i: int, words: Sequence[Word], ignore: set[int]) -> bool:
-    """No other word (outside `ignore`) on the same row within two word heights."""
+def _isolated(i: int, words: Sequence[Word], ignore: set[int], reach: float = 1.2) -> bool:
+    """No other word (outside `ignore`) on the same row within `reach` word heights (1.2: wider
+    than most gaps between words of a justified line, narrower than a margin)."""
     w = words[i]
     height = max(8, w.bbox[3] - w.bbox[1])
     for j, o in enumerate(words):
@@ -116,7 +117,7 @@ def _isolated(i: int, words: Sequence[Word], ignore: set[int]) -> bool:
         overlap = min(w.bbox[3], o.bbox[3]) - max(w.bbox[1], o.bbox[1])
         if overlap <= 0.3 * height:
             continue
-        if max(o.bbox[0] - w.bbox[2], w.bbox[0] - o.bbox[2], 0) < 2.0 * height:
+        if max(o.bbox[0] - w.bbox[2], w.bbox[0] - o.bbox[2], 0) < reach * height:
             return False
     return True
 
@@ -129,7 +130,7 @@ def specks(page: PageOcr) -> set[int]:
         for i, w in enumerate(page.words)
         if w.confidence < 0.35
         and sum(c.isalnum() for c in w.text) <= 3
-        and _isolated(i, page.words, set())
+        and _isolated(i, page.words, set(), reach=3.0)
     }
 
 

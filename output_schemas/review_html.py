@@ -24,7 +24,8 @@ STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
 h1 { font-size: 1.3em; margin-bottom: .2em; }
 .outcome { display: inline-block; padding: .1em .6em; border-radius: .3em; color: #fff; }
-.published { background: #2e7d32; } .review { background: #ef6c00; } .quarantine { background: #c62828; }
+.outcome.published { background: #2e7d32; } .outcome.review { background: #ef6c00; }
+.outcome.quarantine { background: #c62828; }
 table { border-collapse: collapse; margin: .8em 0; }
 td, th { border: 1px solid #ccc; padding: .3em .5em; vertical-align: top; text-align: left; }
 .finding { display: flex; gap: 1em; border-top: 1px solid #ddd; padding: .8em 0; }
@@ -84,7 +85,7 @@ def render(
             where += f", output line {f.line}"
         what = E.DIV(
             E.DIV(f.severity, **{"class": f"sev {f.severity}"}),
-            E.DIV(E.CODE(f.rule), " ", f.path and E.CODE(f.path) or ""),
+            E.DIV(E.CODE(f.rule), " ", E.CODE(f.path) if f.path else ""),
             E.P(f.message),
             E.DIV(where),
             **{"class": "what"},
