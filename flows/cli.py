@@ -3,7 +3,7 @@
 Exit codes: 0 the run completed (quarantined documents included); 1 internal error;
 2 bad usage or configuration; 3 Tesseract missing or older than 5.0; 4 a language pack is
 missing; 5 no input documents found. `validate`: 0 every document would be published; 6 some
-need review; 7 some outputs are invalid (schema errors: quarantine).
+need review; 7 some output files are unreadable or disagree with each other (quarantine).
 """
 
 from __future__ import annotations

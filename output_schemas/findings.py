@@ -1,9 +1,14 @@
 """What the validation gate reports: findings with a severity, and the outcome they lead to.
 
 Severities are kept apart: `error` (the output is wrong: never published), `review` (valid but
-doubtful: a person should look), `info` (context for the reviewer). Errors from the schemas
-(the output does not even have the published format) send a document to quarantine; errors
-from business rules and doubts send it to review, where a person can correct the content.
+doubtful: a person should look), `info` (context for the reviewer).
+
+Outcome: output files that cannot be read back or contradict each other (XML or JSON that does
+not parse, JSON that breaks its schema so the document model cannot be rebuilt, ST.96/ST.36/JSON
+that disagree) go to quarantine: there is nothing a reviewer could correct. Every other error,
+an XSD or DTD violation included (in practice missing content the schema requires, such as no
+party read, which a business rule names too), and every doubt go to review, where a person can
+correct or confirm the content. A document without findings of either kind is published.
 """
 
 from __future__ import annotations
@@ -14,10 +19,8 @@ from pydantic import BaseModel, ConfigDict
 
 Severity = Literal["error", "review", "info"]
 Outcome = Literal["published", "review", "quarantine"]
-# Findings that mean the output files themselves are broken (not the content they carry).
-SCHEMA_RULES = frozenset(
-    {"st96-xsd", "st36-dtd", "json-schema", "xml-parse", "json-parse", "outputs-disagree"}
-)
+# Errors that mean the output files themselves are broken, not the content they carry.
+QUARANTINE_RULES = frozenset({"xml-parse", "json-parse", "json-schema", "outputs-disagree"})
 
 
 class Finding(BaseModel):
@@ -49,8 +52,7 @@ class ValidationReport(BaseModel):
         return [f for f in self.findings if f.severity == "review"]
 
     def outcome(self) -> Outcome:
-        """Schema errors -> quarantine (the output itself is broken); rule errors and doubts ->
-        review (a person fixes or confirms the content); nothing -> published."""
-        if any(f.rule in SCHEMA_RULES for f in self.errors):
+        """Broken output files -> quarantine; any other error or doubt -> review; else published."""
+        if any(f.rule in QUARANTINE_RULES for f in self.errors):
             return "quarantine"
         return "review" if self.errors or self.reviews else "published"

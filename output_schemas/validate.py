@@ -106,6 +106,9 @@ def check_rules(
 
     if not any(p.kind == "front" for p in doc.pages):
         add("review", "front-page-missing", "no page with INID-coded bibliographic data was found")
+    if not doc.parties:
+        add("error", "parties-missing",
+            "no applicant, inventor, assignee or agent was read (ST.96 requires one)")  # fmt: skip
     for name in REQUIRED_FIELDS:
         if name not in doc.fields:
             add("review", "field-missing", f"{name} was not found on the front page", name)
