@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mapping.abstract import abstract_lines
 from mapping.dehyphen import Lexicon, join_lines
 from mapping.frontpage import extract_front_page
 from mapping.fulltext import extract_fulltext
 from mapping.inid import inid_of_mark
-from mapping.layout import page_lines
-from mapping.model import IPDocument, PageInfo, Paragraph, Token
+from mapping.layout import Line, page_lines, union_bbox
+from mapping.model import IPDocument, PageInfo, Paragraph, Provenance, Token
 from mapping.pages import classify, features
 from ocr.models import PageOcr, Word
 
@@ -56,10 +57,12 @@ def build_document(
     inks = list(non_text_ink) if non_text_ink is not None else [None] * len(pages)
     kinds: list[str] = []
     front = None
+    front_lines: list[Line] = []
     for page, ink in zip(pages, inks, strict=True):
         kind = classify(features(page, ink), first_front=front is None)
-        if kind == "front":
-            front = extract_front_page(page_lines(page))
+        if kind == "front" and front is None:
+            front_lines = page_lines(page)
+            front = extract_front_page(front_lines)
         kinds.append(kind)
     text = extract_fulltext(pages, kinds)
     infos = []
@@ -78,6 +81,14 @@ def build_document(
     abstract = tuple(front.abstract) if front is not None and front.abstract else ()
     if front is not None and front.abstract and front.abstract_lines:
         abstract = (_rejoin(front.abstract[0], front.abstract_lines, text.lexicon),)
+    elif front is not None and (lines := abstract_lines(front_lines)):
+        words = [w for ln in lines for w in ln]
+        source = Provenance(
+            page=front_lines[0].page,
+            bbox=union_bbox(w.bbox for w in words),
+            confidence=round(sum(w.confidence for w in words) / len(words), 4),
+        )
+        abstract = (_rejoin(Paragraph(number="0001", source=source), lines, text.lexicon),)
     return IPDocument(
         doc_id=doc_id,
         language=document_language(lang),

@@ -35,6 +35,8 @@ class PageFeatures:
     real_words: int
     """Alphabetic words of three letters or more read with confidence >= 0.6."""
     inid_marks: int
+    inid_line_starts: int
+    """Lines that begin with an INID mark ("(21) Appl. No.: ...")."""
     figure_labels: int
     numerals: int
     report_markers: int
@@ -59,6 +61,7 @@ def features(page: PageOcr, non_text_ink: float | None = None) -> PageFeatures:
         words=len(words),
         real_words=sum(1 for w in words if w.confidence >= 0.6 and REAL_WORD.match(w.text)),
         inid_marks=sum(1 for w in words if inid_of_mark(w.text)),
+        inid_line_starts=sum(1 for ln in lines.values() if inid_of_mark(ln[0])),
         figure_labels=sum(
             1
             for i, w in enumerate(words)
@@ -86,8 +89,8 @@ def classify(f: PageFeatures, *, first_front: bool) -> str:
     """One of front, search-report, drawing, blank, text."""
     if f.words < 3 and (f.non_text_ink is None or f.non_text_ink < DRAWING_MIN_INK):
         return "blank"
-    if first_front and f.inid_marks >= 3:
-        return "front"
+    if f.inid_marks >= 3 and (first_front or f.inid_line_starts >= 3):
+        return "front"  # a later front page (another publication bound in) is not text
     if f.report_markers >= 3:
         return "search-report"
     if f.real_words <= DRAWING_MAX_REAL_WORDS:
