@@ -23,14 +23,19 @@ from bench.fulltext_gt import SAMPLES, SOURCES, load
 from bench.fulltext_score import DocScore, score
 from bench.ocr_cache import ocr_pages, page_ink
 from bench.render_fulltext import degrade, render_document
+from flows.fulltext_outputs import with_drawing_images
 from mapping.document import build_document
+from mapping.model import IPDocument
 from ocr.tesseract import TesseractEngine
+from output_schemas import jsonout, st36, st96
+from output_schemas.validate import gate
 
 VARIANTS = {
-    # name: (font, seed, degraded)
-    "clean": ("nimbus", 7, False),
-    "clean-dejavu": ("dejavu", 11, False),
-    "degraded": ("nimbus", 7, True),
+    # name: (font, seed, degradation: "" | "degraded" | "heavy")
+    "clean": ("nimbus", 7, ""),
+    "clean-dejavu": ("dejavu", 11, ""),
+    "degraded": ("nimbus", 7, "degraded"),
+    "heavy": ("nimbus", 7, "heavy"),
 }
 
 
@@ -47,13 +52,13 @@ def run_variant(variant: str, keys: list[str] | None, root: Path, workers: int) 
                                    abstract_page=source.abstract_page)  # fmt: skip
         images = [clean_dir / name for name in rendered.pages]
         if degraded:
-            out_dir = root / f"{font}-{seed}-degraded" / gt.doc_id
+            out_dir = root / f"{font}-{seed}-{degraded}" / gt.doc_id
             out_dir.mkdir(parents=True, exist_ok=True)
             dimages = []
             for i, img in enumerate(images):
                 target = out_dir / img.name
                 if not target.exists():
-                    degrade(img, target, seed=seed * 1000 + i)
+                    degrade(img, target, seed=seed * 1000 + i, heavy=degraded == "heavy")
                 dimages.append(target)
             images = dimages
         pages = ocr_pages(images, engine, workers=workers)
@@ -61,8 +66,18 @@ def run_variant(variant: str, keys: list[str] | None, root: Path, workers: int) 
         doc = build_document(gt.doc_id, pages, "eng", non_text_ink=inks)
         (root / "docs").mkdir(parents=True, exist_ok=True)
         (root / "docs" / f"{gt.doc_id}.{variant}.json").write_text(doc.model_dump_json(indent=1))
-        scores.append(score(gt, doc, rendered.kinds, variant))
+        sc = score(gt, doc, rendered.kinds, variant)
+        sc.outcome, sc.gate_rules = gate_outcome(doc)
+        scores.append(sc)
     return scores
+
+
+def gate_outcome(doc: IPDocument) -> tuple[str, list[str]]:
+    """What the validation gate (default settings) decides, and the rules behind it."""
+    doc = with_drawing_images(doc)
+    report = gate(doc, st96.to_st96(doc), jsonout.to_json_dict(doc), st36=st36.to_st36(doc))
+    rules = sorted({f.rule for f in report.findings if f.severity != "info"})
+    return report.outcome(), rules
 
 
 def _pct(x: float) -> str:
@@ -71,8 +86,9 @@ def _pct(x: float) -> str:
 
 def table(scores: list[DocScore]) -> str:
     head = ("| variant | document | pages ok | CER abstract % | CER description % | CER claims % "
-            "| claims found/true | paragraphs found/true | headings found/true | printed [n] ok |")  # fmt: skip
-    rows = [head, "|" + "---|" * 10]
+            "| claims found/true | paragraphs found/true | headings found/true | printed [n] ok "
+            "| gate |")  # fmt: skip
+    rows = [head, "|" + "---|" * 11]
     for s in scores:
         numbers = (
             f"{s.numbers_ok}/{s.paras_gt}"
@@ -82,7 +98,8 @@ def table(scores: list[DocScore]) -> str:
         rows.append(
             f"| {s.variant} | {s.doc_id} | {s.pages_ok}/{s.pages} | {_pct(s.cer_abstract)} "
             f"| {_pct(s.cer_description)} | {_pct(s.cer_claims)} | {s.claims_found}/{s.claims_gt} "
-            f"| {s.paras_found}/{s.paras_gt} | {s.headings_found}/{s.headings_gt} | {numbers} |"
+            f"| {s.paras_found}/{s.paras_gt} | {s.headings_found}/{s.headings_gt} | {numbers} "
+            f"| {s.outcome}{': ' + ', '.join(s.gate_rules) if s.gate_rules else ''} |"
         )
     by_variant: dict[str, list[DocScore]] = {}
     for s in scores:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
@@ -54,6 +54,8 @@ class DocScore:
     pages_ok: int
     pages: int
     page_errors: list[str]
+    outcome: str = ""
+    gate_rules: list[str] = field(default_factory=list)
 
 
 def score(gt: GtDoc, doc: IPDocument, gt_kinds: list[str], variant: str) -> DocScore:

@@ -38,11 +38,12 @@ def main() -> None:
                                    abstract_page=source.abstract_page)  # fmt: skip
         images = [folder / n for n in rendered.pages]
         if degraded:
-            dfolder = root / f"{font}-{seed}-degraded" / key
+            dfolder = root / f"{font}-{seed}-{degraded}" / key
             dfolder.mkdir(parents=True, exist_ok=True)
             for i, img in enumerate(images):
                 if not (dfolder / img.name).exists():
-                    degrade(img, dfolder / img.name, seed=seed * 1000 + i)
+                    degrade(img, dfolder / img.name, seed=seed * 1000 + i,
+                            heavy=degraded == "heavy")  # fmt: skip
             images = [dfolder / img.name for img in images]
         pages = ocr_pages(images, engine)
         data = {

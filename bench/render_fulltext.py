@@ -537,20 +537,22 @@ def render_document(doc: GtDoc, out: Path, *, seed: int, font: str = "nimbus",
     return rendered
 
 
-def degrade(path_in: Path, path_out: Path, seed: int) -> None:
-    """A seeded 'photocopied and scanned' copy: small skew, blur, noise, speckle, JPEG artefacts."""
+def degrade(path_in: Path, path_out: Path, seed: int, heavy: bool = False) -> None:
+    """A seeded 'photocopied and scanned' copy: small skew, blur, noise, speckle, JPEG artefacts
+    (`heavy`: a worse copy, about twice as much of each)."""
     rng = np.random.default_rng(seed)
     img = Image.open(path_in).convert("L")
-    angle = float(rng.uniform(-0.6, 0.6))
+    angle = float(rng.uniform(-1.2, 1.2) if heavy else rng.uniform(-0.6, 0.6))
     img = img.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255, expand=False)
-    img = img.filter(ImageFilter.GaussianBlur(radius=float(rng.uniform(0.6, 1.0))))
+    radius = float(rng.uniform(1.1, 1.4) if heavy else rng.uniform(0.6, 1.0))
+    img = img.filter(ImageFilter.GaussianBlur(radius=radius))
     arr = np.asarray(img, dtype=np.float32)
-    arr = 40 + arr * (200 / 255)  # lower contrast: grey paper, grey ink
-    arr += rng.normal(0, 14, arr.shape)
-    speckle = rng.random(arr.shape) < 0.0015
+    arr = (70 if heavy else 40) + arr * (170 / 255 if heavy else 200 / 255)  # grey paper, grey ink
+    arr += rng.normal(0, 28 if heavy else 14, arr.shape)
+    speckle = rng.random(arr.shape) < (0.004 if heavy else 0.0015)
     arr[speckle] = rng.choice([0, 255], size=int(speckle.sum()))
     out = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
     buf = io.BytesIO()
-    out.save(buf, format="JPEG", quality=45)
+    out.save(buf, format="JPEG", quality=25 if heavy else 45)
     buf.seek(0)
     Image.open(buf).save(path_out, dpi=(DPI, DPI))

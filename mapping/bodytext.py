@@ -139,7 +139,7 @@ def margin_line_numbers(page: PageOcr) -> set[int]:
     vertical strip (the margin or the gutter), at least two of them, counting in fives or upwards."""
     words = page.words
     cands = {i for i, w in enumerate(words) if _NUMBER.match(w.text)}
-    isolated = [i for i in cands if _isolated(i, words, cands)]
+    isolated = [i for i in cands if _isolated(i, words, set())]
     isolated.sort(key=lambda i: (words[i].bbox[0] + words[i].bbox[2]) / 2)
     clusters: list[list[int]] = []
     for i in isolated:
@@ -157,9 +157,9 @@ def margin_line_numbers(page: PageOcr) -> set[int]:
             continue
         ordered = sorted(cluster, key=lambda i: words[i].bbox[1])
         values = [int(_NUMBER.match(words[i].text)[1]) for i in ordered]  # type: ignore[index]
+        rising = all(b > a for a, b in zip(values, values[1:], strict=False)) and values[0] > 0
         fives = all(v % 5 == 0 for v in values)
-        rising = all(b > a for a, b in zip(values, values[1:], strict=False))
-        if fives or (rising and len(cluster) >= 3):
+        if rising and (fives or len(cluster) >= 3):
             out.update(cluster)
     return out
 

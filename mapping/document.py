@@ -99,4 +99,5 @@ def build_document(
         description=tuple(text.description),
         claims=tuple(text.claims),
         pages=tuple(infos),
+        notes=tuple(text.notes),
     )

@@ -24,7 +24,7 @@ from mapping.claims import (
     split_claims,
 )
 from mapping.dehyphen import Lexicon, join_lines
-from mapping.model import Claim, Paragraph, Provenance, Token
+from mapping.model import Claim, Note, Paragraph, Provenance, Token
 from ocr.models import PageOcr
 
 ABSTRACT_HEADING = re.compile(
@@ -56,7 +56,7 @@ class FullText:
     claims: list[Claim]
     page_kinds: dict[int, str]
     claims_language: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     lexicon: Lexicon = field(default_factory=Lexicon)
 
 
@@ -304,9 +304,10 @@ def extract_fulltext(pages: Sequence[PageOcr], kinds: Sequence[str]) -> FullText
         "claims": [],
         "abstract": [],
         "other": [],
+        "claims-other": [],  # further claim sets in other languages
     }
     section = "description"
-    notes: list[str] = []
+    notes: list[Note] = []
     start = find_start(stream)
     claims_lines: list[TextLine] = []
     language = start.language if start else None
@@ -314,6 +315,8 @@ def extract_fulltext(pages: Sequence[PageOcr], kinds: Sequence[str]) -> FullText
     i = 0
     while i < len(stream):
         ln = stream[i]
+        if section == "claims-other" and ln.page in after_gap and ln.page != stream[i - 1].page:
+            section = "other"
         if section == "abstract" and ln.page != stream[i - 1].page:
             section = "other" if claims_seen else "description"  # an abstract has its own page
         if start is not None and i == start.line:
@@ -331,10 +334,12 @@ def extract_fulltext(pages: Sequence[PageOcr], kinds: Sequence[str]) -> FullText
             and hit[1] != language
             and _alone(stream, i)
         ):
-            notes.append(
-                f"claims in another language ({hit[1]}) from page {ln.page + 1} were left out"
-            )
-            section = "other"
+            notes.append(Note(
+                rule="claims-other-language", page=ln.page,
+                message=f"claims in another language ({hit[1]}) from page {ln.page + 1} are not "
+                "part of the output (ST.96 holds one set of claims)",
+            ))  # fmt: skip
+            section = "claims-other"
         sections[section].append(ln)
         if section == "claims":
             claims_lines.append(ln)
@@ -346,13 +351,23 @@ def extract_fulltext(pages: Sequence[PageOcr], kinds: Sequence[str]) -> FullText
         local = ClaimsStart(line=0, skip=start.skip, language=start.language, phrase=start.phrase)
         drafts, stray = split_claims(claims_lines, local)
     if stray > 1:
-        notes.append(f"{stray} line(s) after the claims start belong to no claim")
+        notes.append(Note(rule="claims-stray-text", severity="review",
+                          page=claims_lines[0].page if claims_lines else None,
+                          message=f"{stray} line(s) after the claims start belong to no claim "
+                          "and are not in the output"))  # fmt: skip
+    other = sum(len(ln.words) for ln in sections["other"])
+    if other >= 20:
+        first = sections["other"][0].page
+        notes.append(Note(rule="text-left-out", severity="review", page=first,
+                          message=f"{other} word(s) after the claims, from page {first + 1}, "
+                          "belong to no section and are not in the output"))  # fmt: skip
 
     kinds_out: dict[int, str] = {}
     per_page: dict[int, Counter[str]] = {}
     for name, lines in sections.items():
         for ln in lines:
-            per_page.setdefault(ln.page, Counter())[name] += len(ln.words)
+            kind = "claims" if name == "claims-other" else name
+            per_page.setdefault(ln.page, Counter())[kind] += len(ln.words)
     for p, k in zip(pages, kinds, strict=True):
         if k == "text":
             counts = per_page.get(p.index)

@@ -79,6 +79,16 @@ class Claim(Frozen):
         return " ".join(t.text for t in self.tokens)
 
 
+class Note(Frozen):
+    """Something the mapping noticed but could not represent (text it left out, for example);
+    the validation gate reports it with its rule and severity."""
+
+    rule: str
+    severity: Literal["info", "review"] = "info"
+    message: str
+    page: int | None = None
+
+
 PageKind = Literal[
     "front", "abstract", "description", "claims", "drawing", "search-report", "other", "blank"
 ]
@@ -118,6 +128,7 @@ class IPDocument(Frozen):
     description: tuple[Paragraph, ...] = ()
     claims: tuple[Claim, ...] = ()
     pages: tuple[PageInfo, ...] = ()
+    notes: tuple[Note, ...] = ()
 
     def value(self, name: str) -> str | None:
         field = self.fields.get(name)

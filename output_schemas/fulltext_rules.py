@@ -182,6 +182,12 @@ def _worst_units(doc: IPDocument, low_word: float, n: int) -> list[Finding]:
     ]
 
 
+def check_notes(doc: IPDocument) -> list[Finding]:
+    return [
+        _f(n.severity, n.rule, n.message, f"notes/{i}", n.page) for i, n in enumerate(doc.notes)
+    ]
+
+
 def check_fulltext(
     doc: IPDocument,
     *,
@@ -191,6 +197,7 @@ def check_fulltext(
 ) -> list[Finding]:
     return (
         check_pages(doc)
+        + check_notes(doc)
         + check_claims(doc)
         + check_paragraphs(doc)
         + check_confidence(

@@ -26,6 +26,10 @@ def test_gutter_line_numbers_are_removed() -> None:
 def test_numbers_inside_text_are_kept() -> None:
     page = page_of(column(["see claims 5 and 10 of the patent", "5 mm wide and 10 mm long"]))
     assert margin_line_numbers(page) == set()
+    # a header's "000" above a widely spaced "5," must not make a column of line numbers
+    lines = [(1000, 130, "EP 1 000 000 A1"), (700, 900, "as claimed in claim 4,"),
+             (1180, 900, "5,"), (1300, 900, "6 or 7, wherein")]  # fmt: skip
+    assert margin_line_numbers(page_of(lines)) == set()
 
 
 def test_running_header_and_page_number_dropped() -> None:

@@ -121,3 +121,19 @@ def test_references() -> None:
     assert references("nach Anspruch 2 oder 3") == (2, 3)
     assert references("selon la revendication 4") == (4,)
     assert references("a claim holder of 1999") == ()
+
+
+def test_claims_in_three_languages_keep_the_first_set() -> None:
+    """EP B1 documents print the claims in English, German and French, each on new pages."""
+    en = [*DESCRIPTION, "Claims", "", "1. A device comprising a frame.", "",
+          "2. The device of claim 1 made of steel."]  # fmt: skip
+    de = ["Patentansprüche", "", "1. Vorrichtung mit einem Rahmen.", "",
+          "2. Vorrichtung nach Anspruch 1 aus Stahl."]  # fmt: skip
+    fr = ["Revendications", "", "1. Dispositif comprenant un cadre.", "",
+          "2. Dispositif selon la revendication 1 en acier."]  # fmt: skip
+    pages = [page_of(column(t), index=i) for i, t in enumerate([en, de, fr])]
+    text = extract_fulltext(pages, ["text"] * 3)
+    assert [c.text for c in text.claims] == ["A device comprising a frame.",
+                                             "The device of claim 1 made of steel."]  # fmt: skip
+    assert [n.rule for n in text.notes] == ["claims-other-language"]
+    assert text.page_kinds == {0: "claims", 1: "claims", 2: "claims"}  # page 0: mostly claims
