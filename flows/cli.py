@@ -2,7 +2,8 @@
 
 Exit codes: 0 the run completed (quarantined documents included); 1 internal error;
 2 bad usage or configuration; 3 Tesseract missing or older than 5.0; 4 a language pack is
-missing; 5 no input documents found.
+missing; 5 no input documents found. `validate`: 0 every document would be published; 6 some
+need review; 7 some output files are unreadable or disagree with each other (quarantine).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rich.table import Table
 from flows.environment import apply_defaults
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_TESSERACT, EXIT_LANGUAGE, EXIT_NO_INPUT = 0, 1, 2, 3, 4, 5
+EXIT_REVIEW, EXIT_INVALID = 6, 7
 
 app = typer.Typer(
     help="Digitise scanned IP documents into validated WIPO ST.96 XML and JSON.",
@@ -169,6 +171,83 @@ def eval_(
         raise typer.Exit(EXIT_USAGE) from exc
     markdown = report or pred / "eval.md"
     print_summary(ev, markdown, write_reports(ev, markdown))
+
+
+@app.command()
+def validate(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="output files (<id>.st96.xml, <id>.st36.xml, <id>.json) or folders"),
+    ],
+    config: Annotated[
+        Path | None, typer.Option(help="TOML settings file (gate thresholds)", exists=True,
+                                  dir_okay=False)
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option(help="write a review page per document into this folder")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the findings as JSON")] = False,
+) -> None:  # fmt: skip
+    """Run the validation gate (schemas and business rules) on existing output files."""
+    import json
+
+    from pydantic import ValidationError
+
+    from flows.settings import load_settings
+    from output_schemas.gate_files import Thresholds, validate_paths
+    from output_schemas.review_html import render
+
+    missing = [p for p in files if not p.exists()]
+    if missing:
+        console.print(f"[red]error:[/red] not found: {', '.join(map(str, missing))}")
+        raise typer.Exit(EXIT_NO_INPUT)
+    try:
+        g = load_settings(config).gate
+    except (ValidationError, OSError, ValueError) as exc:
+        console.print(f"[red]error:[/red] bad configuration: {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    checks = validate_paths(
+        files,
+        Thresholds(
+            min_field_confidence=g.min_field_confidence,
+            min_page_confidence=g.min_page_confidence,
+            low_word=g.low_confidence_word,
+            min_document_confidence=g.min_document_confidence,
+            max_low_confidence_share=g.max_low_confidence_share,
+        ),
+    )
+    if not checks:
+        console.print("[red]error:[/red] no output files (*.st96.xml, *.st36.xml, *.json) found")
+        raise typer.Exit(EXIT_NO_INPUT)
+    if as_json:
+        payload = [
+            {
+                "doc_id": c.doc_id,
+                "outcome": c.outcome,
+                "files": {k: str(v) for k, v in c.files.items()},
+                "findings": [f.model_dump(mode="json") for f in c.report.findings],
+            }
+            for c in checks
+        ]
+        print(json.dumps(payload, indent=1, ensure_ascii=False))
+    else:
+        out = Console()
+        for c in checks:
+            out.print(f"[bold]{c.doc_id}[/bold]: {c.outcome} ({', '.join(sorted(c.files))})")
+            for f in c.report.findings:
+                where = f" page {f.page + 1}" if f.page is not None else ""
+                out.print(f"  {f.severity:<6} {f.rule:<22} {f.path or '-'}{where}: {f.message}",
+                          markup=False, highlight=False)  # fmt: skip
+    if html is not None:
+        html.mkdir(parents=True, exist_ok=True)
+        for c in checks:
+            page = render(c.document, c.report.findings, c.outcome, doc_id=c.doc_id)
+            (html / f"{c.doc_id}.review.html").write_bytes(page)
+    outcomes = {c.outcome for c in checks}
+    if "quarantine" in outcomes:
+        raise typer.Exit(EXIT_INVALID)
+    if "review" in outcomes:
+        raise typer.Exit(EXIT_REVIEW)
 
 
 def main() -> None:

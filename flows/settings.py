@@ -56,6 +56,12 @@ class GateSettings(Section):
     min_page_confidence: float = Field(0.6, ge=0, le=1, description="mean word confidence per page")
     low_confidence_word: float = Field(0.6, ge=0, le=1,
                                        description="words below are marked OCRConfidenceData in ST.96")  # fmt: skip
+    min_document_confidence: float = Field(
+        0.9, ge=0, le=1, description="mean word confidence of the whole text; below: review"
+    )
+    max_low_confidence_share: float = Field(
+        0.03, ge=0, le=1, description="share of words below low_confidence_word; above: review"
+    )
 
 
 class Settings(BaseSettings):

@@ -16,6 +16,8 @@ import cv2
 from pydantic import BaseModel, ConfigDict
 
 from flows.discover import DocumentSource
+from flows.fulltext_outputs import with_drawing_images, write_extras
+from flows.pageimages import ink_outside_words
 from flows.publish import (
     append_manifest,
     copy_input,
@@ -32,7 +34,7 @@ from ocr.models import PageOcr, PreprocessReport
 from ocr.preprocess import PreprocessOptions, preprocess
 from ocr.reread import CropReader
 from ocr.tesseract import TesseractEngine
-from output_schemas import jsonout, st96
+from output_schemas import jsonout, st36, st96
 from output_schemas.fieldsreport import fields_report
 from output_schemas.validate import gate
 
@@ -143,23 +145,35 @@ def finish_document(
     settings: Settings,
     timings: dict[str, float],
 ) -> DocumentResult:
-    """Map, serialise, validate and publish one document (to published/ or review/)."""
+    """Map, serialise, validate and publish one document (to published/, review/ or, when an
+    output breaks its schema, quarantine/). The same input and settings give byte-identical
+    XML, JSON and ALTO files; report.json is the run's record and also holds the timings."""
     started = time.perf_counter()
+    pages = sorted(pages, key=lambda p: p.index)
+    images = {p.index: p.path for p in prepared.pages}
+    inks = [ink_outside_words(images[p.index], p) if p.index in images else None for p in pages]
     reread = field_reader(prepared, settings)
     doc = build_document(
-        prepared.doc_id, sorted(pages, key=lambda p: p.index), settings.ocr.lang,
+        prepared.doc_id, pages, settings.ocr.lang, non_text_ink=inks,
         reread=reread, reread_below=settings.gate.min_field_confidence,
     )  # fmt: skip
+    doc = with_drawing_images(doc)
     mapped = time.perf_counter()
     xml = st96.to_st96(doc, low_confidence=settings.gate.low_confidence_word)
+    st36_tree = st36.to_st36(doc)
     data = jsonout.to_json_dict(doc)
     serialised = time.perf_counter()
+    g = settings.gate
     report = gate(
         doc,
         xml,
         data,
-        min_field_confidence=settings.gate.min_field_confidence,
-        min_page_confidence=settings.gate.min_page_confidence,
+        st36=st36_tree,
+        min_field_confidence=g.min_field_confidence,
+        min_page_confidence=g.min_page_confidence,
+        low_word=g.low_confidence_word,
+        min_document_confidence=g.min_document_confidence,
+        max_low_confidence_share=g.max_low_confidence_share,
     )
     validated = time.perf_counter()
     status = report.outcome()
@@ -197,8 +211,17 @@ def finish_document(
     folder = Path(status) / doc.doc_id
     with staged_document(out, status, doc.doc_id) as staging:
         write_atomic(staging / f"{doc.doc_id}.st96.xml", st96.serialise(xml))
+        write_atomic(staging / f"{doc.doc_id}.st36.xml", st36.serialise(st36_tree))
         write_atomic(staging / f"{doc.doc_id}.json", jsonout.dumps(data))
-        body["timings"]["publish"] = round(time.perf_counter() - validated, 4)
+        body["outputs"] = write_extras(
+            staging, doc, pages, images, prepared.source.name, report, status
+        )
+        if status == "quarantine":
+            reasons = [f.message for f in report.errors]
+            write_atomic(
+                staging / "REASON.txt", ("invalid-output: " + "; ".join(reasons) + "\n").encode()
+            )
+        timings["publish"] = round(time.perf_counter() - validated, 4)
         write_atomic(staging / "report.json", _json_bytes(body))
     append_manifest(
         out,
@@ -208,6 +231,7 @@ def finish_document(
             "settings": settings.fingerprint(),
             "status": status,
             "outputs": outputs_with_hashes(out / folder, out),
+            "timings": timings,
         },
     )
     shutil.rmtree(work_folder(out, doc.doc_id), ignore_errors=True)

@@ -16,6 +16,7 @@ from mapping.ipc import clean_subclasses, confirm, find_symbols, symbol_confiden
 from mapping.layout import Line, union_bbox
 from mapping.model import Field, Note, Paragraph, Party, Priority, Provenance, Token
 from mapping.parties import is_organisation, split_parties
+from ocr.models import Word
 
 ROLE_OF_CODE = {
     "71": "applicant",
@@ -57,6 +58,8 @@ class FrontPage:
         self.context: frozenset[str] = frozenset()
         """IPC subclasses read cleanly anywhere on the page (evidence for repairs)."""
         self.pending_priority: dict[str, tuple[str, Provenance]] = {}
+        self.abstract_lines: list[list[Word]] = []
+        """The abstract's printed lines (for line-aware dehyphenation with a document lexicon)."""
 
     def put(
         self,
@@ -326,6 +329,8 @@ def _abstract(fp: FrontPage, seg: Segment) -> None:
         words.pop(0)
     if not words:
         return
+    kept = {id(w) for w in words}
+    fp.abstract_lines = [[w for w in line if id(w) in kept] for line in seg.lines()]
     tokens = tuple(Token(text=w.text, confidence=round(w.confidence, 4)) for w in words)
     tokens = dehyphenate(tokens)
     conf = sum(w.confidence for w in words) / len(words)

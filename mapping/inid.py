@@ -392,6 +392,10 @@ def _split_inline(words: list[Word]) -> list[list[Word]]:
     return [p for p in pieces if p]
 
 
+RUNNING_TEXT = frozenset({"57"})
+"""Fields of running text, where a reference numeral such as "(5)" may start a line."""
+
+
 def segment_lines(lines: list[Line]) -> list[Segment]:
     """Cut ordered lines into segments at INID marks and known labels."""
     segments: list[Segment] = []
@@ -425,8 +429,13 @@ def segment_lines(lines: list[Line]) -> list[Segment]:
                                   labelled=labelled, anchor=line.bbox)  # fmt: skip
                 current.add_line(words)
                 segments.append(current)
-            elif mark is not None:
-                current = None  # a mark we cannot name still ends the field above
+            elif mark is not None and not (
+                current is not None and current.code in RUNNING_TEXT and piece_no == 0
+                and _continues(current, line)
+            ):  # fmt: skip
+                current = None  # a mark we cannot name still ends the field above...
+            elif mark is not None and current is not None:
+                current.add_line(list(piece))  # ...but not running text: "(5) for clay ..."
             elif piece_no == 0 and current is not None and _continues(current, line):
                 current.add_line(words)
             elif piece_no > 0 and current is not None:

@@ -57,16 +57,6 @@ class Priority(Frozen):
     source: Provenance = Provenance()
 
 
-class Note(Frozen):
-    """Something extraction checked and doubts (a cross-check that failed, an unreadable
-    symbol): the validation gate sends the document to review and says why."""
-
-    field: str
-    rule: str
-    message: str
-    source: Provenance | None = None
-
-
 class Token(Frozen):
     text: str
     confidence: float
@@ -76,6 +66,9 @@ class Paragraph(Frozen):
     """A paragraph of running text; tokens keep word confidences for ST.96 OCRConfidenceData."""
 
     number: str | None = None
+    printed: bool = False
+    """True when `number` was printed on the page ([0012]); False when it was counted from layout."""
+    kind: Literal["p", "heading"] = "p"
     tokens: tuple[Token, ...] = ()
     source: Provenance = Provenance()
 
@@ -84,14 +77,50 @@ class Paragraph(Frozen):
         return " ".join(t.text for t in self.tokens)
 
 
+class Claim(Frozen):
+    """One numbered claim. `number` is the number printed on the page; references to other
+    claims stay in the text and are listed in `refers_to`."""
+
+    number: int
+    inferred: bool = False
+    """The number was not legible; it was inferred from the claims around it."""
+    tokens: tuple[Token, ...] = ()
+    refers_to: tuple[int, ...] = ()
+    source: Provenance = Provenance()
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.text for t in self.tokens)
+
+
+class Note(Frozen):
+    """Something the mapping checked and doubts (a cross-check that failed, an unreadable
+    symbol) or noticed but could not represent (text it left out): the validation gate reports
+    it with its rule and severity, and a `review` note keeps the document out of published/."""
+
+    rule: str
+    message: str
+    severity: Literal["info", "review"] = "review"
+    field: str = ""
+    page: int | None = None
+    source: Provenance | None = None
+
+
+PageKind = Literal[
+    "front", "abstract", "description", "claims", "drawing", "search-report", "other", "blank"
+]
+
+
 class PageInfo(Frozen):
     index: int
-    kind: Literal["front", "description", "claims", "drawing", "search-report", "other", "blank"]
+    kind: PageKind
     words: int
     mean_confidence: float
     width: int
     height: int
     dpi: float
+    image: str | None = None
+    """The page image in the output folder (drawing pages are kept as images, not text)."""
 
 
 # Single-valued fields and their INID codes (WIPO ST.9). The order is the order of output.
@@ -118,6 +147,7 @@ class IPDocument(Frozen):
     notes: tuple[Note, ...] = ()
     abstract: tuple[Paragraph, ...] = ()
     description: tuple[Paragraph, ...] = ()
+    claims: tuple[Claim, ...] = ()
     pages: tuple[PageInfo, ...] = ()
 
     def value(self, name: str) -> str | None:

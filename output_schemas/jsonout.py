@@ -31,3 +31,17 @@ def json_schema() -> dict[str, Any]:
     schema["required"] = sorted({"format", "doc_id", *schema.get("required", [])})
     schema["additionalProperties"] = False
     return schema
+
+
+def schema_bytes() -> bytes:
+    """The committed schema file's exact bytes (regenerate with `python -m output_schemas.jsonout`)."""
+    return dumps(json_schema())
+
+
+if __name__ == "__main__":
+    from importlib import resources
+
+    target = resources.files("output_schemas").joinpath("ipdocument.schema.json")
+    with resources.as_file(target) as path:
+        path.write_bytes(schema_bytes())
+        print(f"wrote {path}")

@@ -1,7 +1,9 @@
 """IPDocument -> WIPO ST.96 V6_0 pat:PatentPublication, built with lxml (never string formatting).
 
-Low-confidence OCR words in running text are wrapped in com:OCRConfidenceData with an
-com:ocrConfidenceCode from `confidence_code` (documented mapping below).
+Full text: pat:Description (com:Heading, com:P with com:pNumber), pat:Claims (pat:Claim with
+pat:ClaimNumber and pat:ClaimText), pat:Abstract, and pat:Drawings referencing the drawing
+sheets as page images. Low-confidence OCR words in running text are wrapped in
+com:OCRConfidenceData with a com:ocrConfidenceCode from `confidence_code` (mapping below).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import math
 
 from lxml import etree
 
-from mapping.model import IPDocument, Paragraph, Party
+from mapping.model import IPDocument, PageInfo, Party, Token
 from output_schemas.xmltext import clean_text
 
 PAT = "http://www.wipo.int/standards/XMLSchema/ST96/Patent"
@@ -43,9 +45,17 @@ def _sub(
     return el
 
 
-def _paragraph(parent: etree._Element, para: Paragraph, number: str, threshold: float) -> None:
-    """com:P whose low-confidence word runs are wrapped in com:OCRConfidenceData."""
-    p = _sub(parent, COM, "P", pNumber=number)
+def _running_text(
+    parent: etree._Element,
+    ns: str,
+    tag: str,
+    tokens: tuple[Token, ...],
+    threshold: float,
+    **attrs: str,
+) -> etree._Element:
+    """An element of running text (com:P, com:Heading, pat:ClaimText) whose low-confidence word
+    runs are wrapped in com:OCRConfidenceData."""
+    p = _sub(parent, ns, tag, **attrs)
     p.text = ""
     last: etree._Element | None = None
     run: list[str] = []
@@ -71,7 +81,7 @@ def _paragraph(parent: etree._Element, para: Paragraph, number: str, threshold: 
             last = el
             run, run_conf = [], 1.0
 
-    for i, tok in enumerate(para.tokens):
+    for i, tok in enumerate(tokens):
         sep = " " if i else ""
         if tok.confidence < threshold:
             if not run:
@@ -82,6 +92,7 @@ def _paragraph(parent: etree._Element, para: Paragraph, number: str, threshold: 
             flush_run()
             append_text(sep + clean_text(tok.text))
     flush_run()
+    return p
 
 
 def _contact(parent: etree._Element, party: Party) -> None:
@@ -164,17 +175,49 @@ def to_st96(doc: IPDocument, *, low_confidence: float = 0.6) -> etree._ElementTr
 
     if doc.description:
         desc = _sub(root, PAT, "Description", languageCode=doc.language)
-        for i, para in enumerate(doc.description, 1):
-            _paragraph(desc, para, para.number or f"{i:04d}", low_confidence)
+        count = 0
+        for para in doc.description:
+            if para.kind == "heading":
+                _running_text(desc, COM, "Heading", para.tokens, low_confidence,
+                              headingLevelCode="H1")  # fmt: skip
+                continue
+            count += 1
+            _running_text(desc, COM, "P", para.tokens, low_confidence,
+                          pNumber=para.number or f"{count:04d}")  # fmt: skip
     claims = _sub(root, PAT, "Claims", languageCode=doc.language)
-    # The schema requires pat:Claims next to an abstract; a front page carries none, so it is
-    # left as one empty paragraph (the JSON says claims: [] and the report says why).
-    _sub(claims, COM, "P", "")
+    if doc.claims:
+        for claim in doc.claims:
+            el = _sub(claims, PAT, "Claim", id=f"CLM-{claim.number:05d}")
+            _sub(el, PAT, "ClaimNumber", str(claim.number))
+            _running_text(el, PAT, "ClaimText", claim.tokens, low_confidence)
+    else:
+        # The schema requires pat:Claims next to an abstract; a front page carries none, so it
+        # is left as one empty paragraph (the JSON says claims: [] and the report says why).
+        _sub(claims, COM, "P", "")
     if doc.abstract:
         abstract = _sub(root, PAT, "Abstract", languageCode=doc.language)
         for i, para in enumerate(doc.abstract, 1):
-            _paragraph(abstract, para, f"{i:04d}", low_confidence)
+            _running_text(abstract, COM, "P", para.tokens, low_confidence, pNumber=f"{i:04d}")
+    sheets = [p for p in doc.pages if p.kind == "drawing" and p.image]
+    if sheets:
+        drawings = _sub(root, PAT, "Drawings", id="drawings")
+        for sheet in sheets:
+            _page_image(drawings, sheet)
     return etree.ElementTree(root)
+
+
+def _page_image(parent: etree._Element, page: PageInfo) -> None:
+    """pat:PageImage for a page kept as an image; sizes in millimetres from pixels and dpi."""
+    el = _sub(parent, PAT, "PageImage", id=f"page-{page.index + 1:04d}")
+    el.set(_q(PAT, "firstPageNumber"), str(page.index + 1))
+    image = page.image or ""
+    fmt = {"tif": "TIFF", "tiff": "TIFF", "png": "PNG", "jpg": "JPEG", "jpeg": "JPEG"}
+    _sub(el, COM, "ImageFormatCategory", fmt.get(image.rsplit(".", 1)[-1].lower(), "TIFF"))
+    _sub(el, COM, "FileName", image)
+    dpi = page.dpi or 300.0
+    _sub(el, COM, "HeightMeasure", f"{page.height / dpi * 25.4:.2f}", measureUnitCode="Mm")
+    _sub(el, COM, "WidthMeasure", f"{page.width / dpi * 25.4:.2f}", measureUnitCode="Mm")
+    _sub(el, COM, "Alt", f"drawing sheet, page {page.index + 1}")
 
 
 def serialise(tree: etree._ElementTree) -> bytes:

@@ -1,7 +1,6 @@
-"""The validation gate: schema validity and business rules, as a report (never an exception).
-
-Severities are kept apart: `error` (the output is invalid: never published), `review` (valid
-but doubtful: a person should look), `info`. `outcome()` turns a report into the destination.
+"""The validation gate: schema validity (ST.96 XSD, ST.36 subset DTD, JSON Schema) and business
+rules (bibliographic fields here, full text in output_schemas.fulltext_rules), as a report, never
+an exception. `ValidationReport.outcome()` turns a report into the destination.
 """
 
 from __future__ import annotations
@@ -11,52 +10,24 @@ import functools
 import json
 import re
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 import jsonschema
 from lxml import etree
-from pydantic import BaseModel, ConfigDict
 
 from mapping import normalise as nz
 from mapping.model import IPDocument
+from output_schemas.findings import Finding, Severity, ValidationReport
+from output_schemas.fulltext_rules import check_fulltext
+from output_schemas.st36 import st36_dtd
 
-Severity = Literal["error", "review", "info"]
+__all__ = ["Finding", "Severity", "ValidationReport", "gate", "check_st96", "check_st36",
+           "check_json", "check_rules"]  # fmt: skip
 ST96_ENTRY = "st96_v6_0/PatentPublication_V6_0.xsd"
 KIND_CODES = {"A", "A1", "A2", "A3", "A4", "A8", "A9", "B", "B1", "B2", "B3", "B8", "B9", "C", "C1",
               "C2", "C3", "E", "E1", "E2", "F", "H", "P", "P1", "P2", "P3", "S", "S1", "T", "T1",
               "T2", "T3", "U", "U1", "U2", "Y", "Y1", "Y2"}  # fmt: skip
 IPC_RE = re.compile(r"^[A-H]\d{2}[A-Z]( \d{1,4}/\d{1,6})?( \(\d{4}\.\d{2}\))?$")
-
-
-class Finding(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    severity: Severity
-    rule: str
-    message: str
-    path: str = ""
-    page: int | None = None
-    bbox: tuple[int, int, int, int] | None = None
-    line: int | None = None
-
-
-class ValidationReport(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    findings: tuple[Finding, ...] = ()
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
-
-    @property
-    def reviews(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "review"]
-
-    def outcome(self) -> Literal["published", "review"]:
-        """Errors and doubts both keep a document out of published/; broken *input* is
-        quarantined earlier, so an invalid *output* goes to review for a person to fix."""
-        return "review" if self.errors or self.reviews else "published"
 
 
 @functools.lru_cache(maxsize=1)
@@ -85,6 +56,18 @@ def check_st96(tree: etree._ElementTree) -> list[Finding]:
             severity="error", rule="st96-xsd", message=e.message, path=e.path or "", line=e.line
         )
         for e in schema.error_log
+    ]
+
+
+def check_st36(tree: etree._ElementTree) -> list[Finding]:
+    dtd = st36_dtd()
+    if dtd.validate(tree):
+        return []
+    return [
+        Finding(
+            severity="error", rule="st36-dtd", message=e.message, path=e.path or "", line=e.line
+        )  # fmt: skip
+        for e in dtd.error_log
     ]
 
 
@@ -123,6 +106,9 @@ def check_rules(
 
     if not any(p.kind == "front" for p in doc.pages):
         add("review", "front-page-missing", "no page with INID-coded bibliographic data was found")
+    if not doc.parties:
+        add("error", "parties-missing",
+            "no applicant, inventor, assignee or agent was read (ST.96 requires one)")  # fmt: skip
     for name in REQUIRED_FIELDS:
         if name not in doc.fields:
             add("review", "field-missing", f"{name} was not found on the front page", name)
@@ -173,10 +159,11 @@ def check_rules(
             add("review", "low-confidence",
                 f"{name} {value!r} read with confidence {source.confidence:.2f} "
                 f"(threshold {min_field_confidence:.2f})", name, source)  # fmt: skip
-    for note in doc.notes:
-        add("review", note.rule, note.message, note.field, note.source)
     for page in doc.pages:
-        if page.kind != "blank" and page.mean_confidence < min_page_confidence:
+        if (
+            page.kind not in {"blank", "drawing", "search-report"}
+            and page.mean_confidence < min_page_confidence
+        ):
             out.append(Finding(severity="review", rule="page-confidence", page=page.index,
                                message=f"page {page.index + 1} mean OCR confidence "
                                f"{page.mean_confidence:.2f} < {min_page_confidence:.2f}"))  # fmt: skip
@@ -188,11 +175,23 @@ def gate(
     xml: etree._ElementTree,
     data: dict[str, Any],
     *,
+    st36: etree._ElementTree | None = None,
     min_field_confidence: float = 0.7,
     min_page_confidence: float = 0.6,
+    low_word: float = 0.6,
+    min_document_confidence: float = 0.9,
+    max_low_confidence_share: float = 0.03,
 ) -> ValidationReport:
     findings = check_st96(xml) + check_json(data)
+    if st36 is not None:
+        findings += check_st36(st36)
     findings += check_rules(
         doc, min_field_confidence=min_field_confidence, min_page_confidence=min_page_confidence
+    )
+    findings += check_fulltext(
+        doc,
+        low_word=low_word,
+        min_document_confidence=min_document_confidence,
+        max_low_confidence_share=max_low_confidence_share,
     )
     return ValidationReport(findings=tuple(findings))

@@ -35,3 +35,20 @@ def parse_untrusted(data: bytes) -> etree._ElementTree:
             "XML with a DOCTYPE is refused (entities and external DTDs are not allowed)"
         )
     return tree
+
+
+def parse_ignoring_dtd(data: bytes) -> etree._ElementTree:
+    """Parse XML that carries a DOCTYPE (as USPTO full-text files do) without ever loading it.
+
+    The external DTD is not fetched (no network, no file access), and any ENTITY declaration in an
+    internal subset is refused, so no entity can be expanded (no XXE, no "billion laughs").
+    """
+    head = data[:65536]
+    if b"<!ENTITY" in head.upper():
+        raise ValueError("XML that declares entities is refused")
+    root = etree.fromstring(data, safe_parser())
+    tree = root.getroottree()
+    internal = tree.docinfo.internalDTD
+    if internal is not None and any(True for _ in internal.iterentities()):
+        raise ValueError("XML that declares entities is refused")
+    return tree

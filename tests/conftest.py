@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from ocr.models import PageOcr, Word
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SAMPLES = ROOT / "sample_scans"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+RESOURCES = Path(__file__).resolve().parent / "resources"
+REPO = ROOT
 
 # Before anything imports Prefect: no ~/.prefect, no telemetry, patient ephemeral server.
 _prefect_home = tempfile.mkdtemp(prefix="ipd-test-prefect-")
@@ -40,3 +47,49 @@ def shared_path(*parts: str) -> Path:
 def tesseract_available() -> None:
     if shutil.which("tesseract") is None:
         pytest.skip("Tesseract is not installed (run `make test`, which installs it)")
+
+
+def load_fixture(name: str) -> dict[str, Any]:
+    """A recorded document from tests/resources/fulltext (see its README)."""
+    return json.loads(gzip.decompress((RESOURCES / "fulltext" / f"{name}.json.gz").read_bytes()))
+
+
+def fixture_pages(data: dict[str, Any]) -> list[PageOcr]:
+    return [PageOcr.model_validate(p) for p in data["pages"]]
+
+
+def line_words(text: str, x: int, y: int, *, key: tuple[int, int, int], char: int = 20,
+               height: int = 30, conf: float = 0.95) -> list[Word]:  # fmt: skip
+    """Words of one printed line starting at (x, y), one character = `char` pixels."""
+    out = []
+    for token in text.split():
+        w = len(token) * char
+        out.append(Word(text=token, bbox=(x, y, x + w, y + height), confidence=conf,
+                        block=key[0], par=key[1], line=key[2]))  # fmt: skip
+        x += w + char
+    return out
+
+
+def page_of(lines: list[tuple[int, int, str]], *, index: int = 0, width: int = 2480,
+            height: int = 3508, conf: float = 0.95) -> PageOcr:  # fmt: skip
+    """A page whose lines are (x, y, text); each line is its own Tesseract line."""
+    words: list[Word] = []
+    for i, (x, y, text) in enumerate(lines, 1):
+        words += line_words(text, x, y, key=(i, 1, 1), conf=conf)
+    return PageOcr(index=index, width=width, height=height, dpi=300.0, words=tuple(words))
+
+
+def column(texts: list[str], *, x: int = 300, y: int = 400, pitch: int = 45,
+           indent: dict[int, int] | None = None) -> list[tuple[int, int, str]]:  # fmt: skip
+    """Lines of one column; `indent` maps line numbers to extra pixels; '' is a blank line."""
+    out = []
+    for i, text in enumerate(texts):
+        if text:
+            out.append((x + (indent or {}).get(i, 0), y + i * pitch, text))
+    return out
+
+
+needs_shared = pytest.mark.skipif(
+    not (SHARED / "data" / "patent-xml-samples").exists(),
+    reason=f"needs the shared data folder {SHARED} beside the repository",
+)
