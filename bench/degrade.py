@@ -17,6 +17,7 @@ Degradations (`TYPES`):
   blur          Gaussian blur, sigma 1.2..2.0 px (out-of-focus scan)
   dpi150        area-averaged down to 150 dpi, dpi stored in the file
   dpi200        down to 200 dpi
+  nodpi         150 dpi, margins cropped unevenly, no resolution in the file (PNG without pHYs)
   g4            200 dpi bitonal (fixed threshold after light noise), CCITT G4 TIFF
   jpeg          JPEG quality 20..40
   borders       black scanner borders on 2-3 sides, gutter shadow, 2-3 punch holes, skew 0.3..1.5
@@ -151,7 +152,9 @@ def bleed_through(pixels: np.ndarray, other: np.ndarray, rng: np.random.Generato
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def degrade(kind: str, page: np.ndarray, other: np.ndarray, rng: np.random.Generator, index: int) -> Variant:
+def degrade(
+    kind: str, page: np.ndarray, other: np.ndarray, rng: np.random.Generator, index: int
+) -> Variant:
     dpi = SOURCE_DPI
     if kind == "clean":
         return Variant(page, dpi)
@@ -177,6 +180,12 @@ def degrade(kind: str, page: np.ndarray, other: np.ndarray, rng: np.random.Gener
     if kind in ("dpi150", "dpi200"):
         target = 150.0 if kind == "dpi150" else 200.0
         return Variant(resample(page, target), target)
+    if kind == "nodpi":
+        img = resample(page, 150.0)
+        h, w = img.shape  # margins cropped unevenly, so the page size no longer tells the dpi
+        top, left = int(h * rng.uniform(0.03, 0.06)), int(w * rng.uniform(0.02, 0.05))
+        img = img[top : h - int(h * rng.uniform(0.08, 0.15)), left : w - int(w * 0.03)]
+        return Variant(np.ascontiguousarray(img), 150.0, fmt="png-nodpi")
     if kind == "g4":
         img = add_grain(resample(page, 200.0), rng, 8)
         bw = np.where(img > rng.uniform(120, 150), 255, 0).astype(np.uint8)
@@ -198,14 +207,16 @@ def degrade(kind: str, page: np.ndarray, other: np.ndarray, rng: np.random.Gener
     if kind == "scan":
         angle = signed(rng, 0.5, 4.0)
         img = add_borders(rotate(page, angle), rng, dpi)
-        img = np.clip(img.astype(np.float32) * shading(img.shape, rng, rng.uniform(0.7, 0.85)), 0, 255)
+        img = np.clip(
+            img.astype(np.float32) * shading(img.shape, rng, rng.uniform(0.7, 0.85)), 0, 255
+        )
         img = add_grain(img.astype(np.uint8), rng, rng.uniform(6, 12))
         return Variant(img, dpi, skew=angle, fmt="jpeg", quality=int(rng.integers(30, 46)))
     raise ValueError(f"unknown degradation {kind!r}")
 
 
 TYPES: tuple[str, ...] = (
-    "skew", "rotated", "gauss", "saltpepper", "blur", "dpi150", "dpi200", "g4", "jpeg",
+    "skew", "rotated", "gauss", "saltpepper", "blur", "dpi150", "dpi200", "nodpi", "g4", "jpeg",
     "borders", "illumination", "bleed", "negative", "scan",
 )  # fmt: skip
 
@@ -221,6 +232,9 @@ def save(variant: Variant, path_stem: Path) -> Path:
         buf = io.BytesIO()
         img.save(buf, "JPEG", quality=variant.quality, dpi=dpi)
         path.write_bytes(buf.getvalue())
+    elif variant.fmt == "png-nodpi":
+        path = path_stem.with_suffix(".png")
+        img.save(path, "PNG")
     else:
         path = path_stem.with_suffix(".png")
         img.save(path, "PNG", dpi=dpi)
@@ -235,7 +249,9 @@ def select_pages(source: Path, count: int) -> list[str]:
     return usable[::step][:count]
 
 
-def generate(source: Path, out: Path, pages: int, types: tuple[str, ...], seed: int) -> list[dict[str, object]]:
+def generate(
+    source: Path, out: Path, pages: int, types: tuple[str, ...], seed: int
+) -> list[dict[str, object]]:
     out.mkdir(parents=True, exist_ok=True)
     ids = select_pages(source, pages)
     entries: list[dict[str, object]] = []
@@ -253,14 +269,16 @@ def generate(source: Path, out: Path, pages: int, types: tuple[str, ...], seed: 
                 "rotation": variant.rotation, "skew": round(variant.skew, 3),
                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
             })  # fmt: skip
-    (out / "manifest.json").write_text(json.dumps({"seed": seed, "source": str(source), "pages": entries}, indent=1))
+    (out / "manifest.json").write_text(
+        json.dumps({"seed": seed, "source": str(source), "pages": entries}, indent=1)
+    )
     return entries
 
 
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--pages", type=int, default=20)

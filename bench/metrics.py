@@ -53,7 +53,9 @@ def expected_fields(gt_file: Path) -> dict[str, str]:
     data = json.loads(gt_file.read_text())["fields"]
     out: dict[str, str] = {}
     if "patent_number" in data:
-        out["publication_number"] = _digits(data["patent_number"].get("normalized") or data["patent_number"]["mention_text"])
+        out["publication_number"] = _digits(
+            data["patent_number"].get("normalized") or data["patent_number"]["mention_text"]
+        )
     for name in ("publication_date", "filing_date"):
         if name in data and data[name].get("normalized"):
             out[name] = data[name]["normalized"]

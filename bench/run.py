@@ -6,10 +6,12 @@
         --ablation-pages 5
 
 Systems, each given the degraded file as it is:
-  raw       Tesseract 5 (psm 3, eng, one thread) on the file, resolution from the file or page size
+  raw       Tesseract 5 (psm 3, eng, one thread) on the file, told the resolution ipdigitise's ingest
+            starts from (the file's; else from the paper size; else assumed 300)
   ipd       ipdigitise: ingest -> preprocess (default settings) -> Tesseract (same engine settings)
             -> INID mapping; the same library functions the Prefect flow calls, without Prefect
-  ocrmypdf  OCRmyPDF --rotate-pages --deskew --clean --output-type none --sidecar, one job
+  ocrmypdf  OCRmyPDF --rotate-pages --deskew --clean --output-type none --sidecar, one job,
+            --image-dpi as for raw
 Ablation: ipd with one preprocessing step off at a time (and with Tesseract OSD for orientation),
 on the first N pages of every degradation type.
 
@@ -21,7 +23,6 @@ the run that produced them (use --no-cache for a timing run).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import hashlib
 import json
 import os
@@ -45,7 +46,7 @@ from mapping.document import build_document  # noqa: E402
 from ocr.ingest import iter_pages  # noqa: E402
 from ocr.models import PageOcr  # noqa: E402
 from ocr.preprocess import PreprocessOptions, preprocess  # noqa: E402
-from ocr.tesseract import TesseractEngine, parse_tsv  # noqa: E402
+from ocr.tesseract import TesseractEngine  # noqa: E402
 
 ABLATIONS: dict[str, dict[str, Any]] = {
     "no-invert": {"invert": False},
@@ -54,6 +55,8 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no-orientation": {"orientation": "off"},
     "no-deskew": {"deskew": False},
     "no-resolution": {"resolution": False},
+    "no-estimate-dpi": {"estimate_dpi": False},
+    "no-sharpen": {"sharpen": False},
     "no-binarise": {"binarise": "off"},
     "osd-orientation": {"orientation": "osd"},
     "otsu": {"binarise": "otsu"},
@@ -129,13 +132,23 @@ def run_ipd(
 
 def run_ocrmypdf(entry: dict[str, Any], data: Path, cache: Path | None) -> dict[str, Any]:
     path = data / entry["file"]
-    args = ["--rotate-pages", "--deskew", "--clean", "--output-type", "none", "-j", "1", "-l", "eng"]
+    args = [
+        "--rotate-pages",
+        "--deskew",
+        "--clean",
+        "--output-type",
+        "none",
+        "-j",
+        "1",
+        "-l",
+        "eng",
+    ]
     key = f"ocrmypdf-{sha256(path.read_bytes())}-{entry['dpi']}-{'_'.join(args)}"
 
     def run() -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="ipd-bench-") as tmp:
             sidecar = Path(tmp) / "out.txt"
-            cmd = [sys.executable, "-m", "ocrmypdf", *args, "--image-dpi", str(round(entry["dpi"])),
+            cmd = [sys.executable, "-m", "ocrmypdf", *args, "--image-dpi", str(dpi),
                    "--sidecar", str(sidecar), str(path), "-"]  # fmt: skip
             env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
             started = time.perf_counter()
@@ -172,12 +185,16 @@ def score(row: dict[str, Any], gt: Path) -> dict[str, Any]:
     row.update(wer=round(wer, 4), errors=errors, ref_words=n)
     if row.get("fields") is not None:
         expected = expected_fields(gt / f"{row['source']}.fields.json")
-        row["field_hits"] = {k: field_correct(k, v, row["fields"].get(k)) for k, v in expected.items()}
+        row["field_hits"] = {
+            k: field_correct(k, v, row["fields"].get(k)) for k, v in expected.items()
+        }
     return row
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--data", type=Path, required=True, help="folder written by bench/degrade.py")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--systems", default="raw,ipd,ocrmypdf")
@@ -212,14 +229,21 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     rows = []
-    with ProcessPoolExecutor(max_workers=args.workers) as pool, (args.out / "results.jsonl").open("w") as fh:
+    with (
+        ProcessPoolExecutor(max_workers=args.workers) as pool,
+        (args.out / "results.jsonl").open("w") as fh,
+    ):
         for i, row in enumerate(pool.map(job, specs, chunksize=1), 1):
             row = score(row, gt)
             rows.append(row)
             fh.write(json.dumps(row) + "\n")
             fh.flush()
             if i % 20 == 0:
-                print(f"{i}/{len(specs)} {time.perf_counter() - started:.0f}s", file=sys.stderr, flush=True)
+                print(
+                    f"{i}/{len(specs)} {time.perf_counter() - started:.0f}s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     summary = summarise(rows)
     summary["wall_seconds"] = round(time.perf_counter() - started, 1)
     summary["command"] = " ".join(sys.argv)
@@ -301,8 +325,13 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def render(summary: dict[str, Any]) -> str:
     table = summary["table"]
-    systems = sorted({v["system"] for v in table.values()}, key=lambda s: (s != "raw", s != "ipd", s != "ocrmypdf", s))
-    kinds = sorted({v["kind"] for v in table.values()}, key=lambda k: (k == "ALL degraded", k != "clean", k))
+    systems = sorted(
+        {v["system"] for v in table.values()},
+        key=lambda s: (s != "raw", s != "ipd", s != "ocrmypdf", s),
+    )
+    kinds = sorted(
+        {v["kind"] for v in table.values()}, key=lambda k: (k == "ALL degraded", k != "clean", k)
+    )
     main_systems = [s for s in ("raw", "ipd", "ocrmypdf") if s in systems]
     out = ["## WER (bag of words) / field accuracy / seconds per page", "",
            "| type | pages | " + " | ".join(f"{s} WER | {s} fields | {s} s/page" for s in main_systems) + " |",
@@ -322,7 +351,9 @@ def render(summary: dict[str, Any]) -> str:
                 cells.append("- | - | -")
                 continue
             pages = v["pages"]
-            cells.append(f"{fmt(v['wer'])} | {fmt(v['field_accuracy'])} | {fmt(v['seconds_per_page'], False)}")
+            cells.append(
+                f"{fmt(v['wer'])} | {fmt(v['field_accuracy'])} | {fmt(v['seconds_per_page'], False)}"
+            )
         out.append(f"| {kind} | {pages} | " + " | ".join(cells) + " |")
     ablation = summary.get("ablation") or {}
     if ablation:

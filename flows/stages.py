@@ -83,9 +83,7 @@ def prepare_document(doc: DocumentSource, out: Path, settings: Settings) -> Prep
         pdf_dpi=settings.preprocess.pdf_dpi,
         assumed_dpi=settings.preprocess.assumed_dpi,
     )
-    opts = PreprocessOptions(
-        target_dpi=settings.preprocess.target_dpi, upsample_below=settings.preprocess.upsample_below
-    )
+    opts = PreprocessOptions(**settings.preprocess.options())
     work = work_folder(out, doc.doc_id)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -165,6 +163,7 @@ def finish_document(
     doc = build_document(prepared.doc_id, sorted(pages, key=lambda p: p.index), settings.ocr.lang)
     mapped = time.perf_counter()
     xml = st96.to_st96(doc, low_confidence=settings.gate.low_confidence_word)
+    st96.add_preprocessing(xml, prepared.preprocess)
     data = jsonout.to_json_dict(doc)
     serialised = time.perf_counter()
     report = gate(

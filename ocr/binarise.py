@@ -71,7 +71,9 @@ def sauvola(gray: np.ndarray, window: int, k: float = 0.2, r: float = 128.0) -> 
 
 def flatten(gray: np.ndarray, dpi: float) -> np.ndarray:
     """Divide by the estimated paper brightness: even background, ink kept grey (not binarised)."""
-    bg = cv2.resize(background(gray, dpi), (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    bg = cv2.resize(
+        background(gray, dpi), (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR
+    )
     out = cv2.divide(gray, np.maximum(bg, 1), scale=255)
     return out
 

@@ -32,7 +32,9 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
     return mask
 
 
-def text_components(mask: np.ndarray, max_height: int, max_width: int, min_area: int = 2) -> np.ndarray:
+def text_components(
+    mask: np.ndarray, max_height: int, max_width: int, min_area: int = 2
+) -> np.ndarray:
     """The ink mask keeping only character- or word-sized components (no rules, borders, specks)."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
@@ -58,10 +60,7 @@ def rotate_bound(
     matrix = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle, scale)
     matrix[0, 2] += new_w / 2.0 - w / 2.0
     matrix[1, 2] += new_h / 2.0 - h / 2.0
-    if nearest:
-        interp = cv2.INTER_NEAREST
-    else:
-        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    interp = cv2.INTER_NEAREST if nearest else cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
     return cv2.warpAffine(
         pixels,
         matrix,

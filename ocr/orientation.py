@@ -2,7 +2,8 @@
 
 Two cheap tests on the low-resolution analysis of the page (ocr/analysis.py):
 1. Lines horizontal or vertical: the projection-profile search of ocr/deskew.py is run on the ink
-   points as they are and transposed; the sharper of the two peaks gives the line direction.
+   points as they are and transposed; the direction whose profile peaks more sharply over the
+   trial angles is the line direction.
 2. Right way up or upside down: with the lines made horizontal, each word-sized fragment's row
    profile has a dense x-height band. Latin script has more ink above that band (ascenders,
    capitals' tops are in the band but b d f h k l t and digits rise above it) than below it
@@ -31,7 +32,7 @@ class Orientation:
     confidence: float
     """0..1, from the ascender/descender balance and the line-direction contrast."""
     line_contrast: float
-    """Peak profile sharpness of the chosen line direction over the other one (>1)."""
+    """Profile peakedness of the chosen line direction over the other one's (>= 1)."""
     ascender_ratio: float
     """(ascender - descender) / (ascender + descender) ink once the lines are horizontal."""
 
@@ -64,10 +65,12 @@ def detect_orientation(analysis: PageAnalysis, max_skew: float = 8.0) -> Orienta
     points = analysis.points(step=4)
     if len(points) < 500:
         return Orientation(0, 0.0, 1.0, 0.0)
-    h_angle, _, h_peak = coarse_search(points, max_skew)
-    v_angle, _, v_peak = coarse_search(points[:, ::-1].copy(), max_skew)
-    vertical = v_peak > h_peak
-    contrast = max(h_peak, v_peak) / max(1.0, min(h_peak, v_peak))
+    # Compare how peaked each direction's profile is over the trial angles, not the raw peaks: a
+    # column of left-aligned lines also gives a tall (but flat-over-angle) vertical profile.
+    h_angle, h_sharp, _ = coarse_search(points, max_skew)
+    v_angle, v_sharp, _ = coarse_search(points[:, ::-1].copy(), max_skew)
+    vertical = v_sharp > h_sharp
+    contrast = max(h_sharp, v_sharp) / max(1e-3, min(h_sharp, v_sharp))
     mask = analysis.mask
     if vertical:
         # Transposed points saw lines at v_angle; turn the page so they become horizontal
@@ -83,5 +86,7 @@ def detect_orientation(analysis: PageAnalysis, max_skew: float = 8.0) -> Orienta
     base = 90 if vertical else 0
     rotation = (base + (180 if upside_down else 0)) % 360
     evidence = min(1.0, abs(ratio) / 0.3) * min(1.0, count / 50)
-    direction = min(1.0, (contrast - 1.0) / 0.3)
-    return Orientation(rotation, round(evidence * direction, 3), round(contrast, 3), round(ratio, 3))
+    direction = min(1.0, (contrast - 1.0) / 2.0)
+    return Orientation(
+        rotation, round(evidence * direction, 3), round(contrast, 3), round(ratio, 3)
+    )

@@ -8,7 +8,10 @@ Order, and why:
 5. orientation quarter turns, on a 150 dpi analysis shared with the skew estimate.
 6. deskew      the angle is measured, then applied only when confident and within the cap.
 7. resolution  rotation and resizing share one resampling (one interpolation, one pass).
-8. binarise    last, at the final resolution, so glyph edges are thresholded once, smoothly.
+8. sharpen     unsharp mask at the final resolution (resizing and JPEG soften glyph edges);
+               1-bit pages are anti-aliased instead.
+9. binarise    last, at the final resolution; by default only where the paper is too uneven for
+               Tesseract's own global threshold (see ocr/binarise.py).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from ocr.invert import invert, is_inverted
 from ocr.models import PageImage, PreprocessReport
 from ocr.orientation import detect_orientation
 from ocr.resolution import dpi_from_text, plausible_dpi, resize_factor
+from ocr.sharpen import is_bitonal, sharpen, smooth_bitonal
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class PreprocessOptions:
     min_skew: float = 0.1
     """Smaller skews are left alone: Tesseract copes, and resampling would only blur."""
     min_skew_confidence: float = 0.1
+    sharpen: bool = True
     binarise: Literal["auto", "otsu", "sauvola", "flatten", "off"] = "auto"
 
 
@@ -76,6 +81,7 @@ def preprocess(
     started = time.perf_counter()
     gray = page.pixels
     dpi, dpi_source = page.dpi, page.dpi_source
+    bitonal = is_bitonal(gray)
     steps: list[str] = []
     info: dict[str, object] = {}
 
@@ -117,7 +123,7 @@ def preprocess(
     ):
         steps.append(f"dpi:{dpi:.0f}({dpi_source})->{text_dpi:.0f}(text height)")
         dpi, dpi_source = text_dpi, "estimated"
-    
+
     angle = 0.0
     if opts.deskew:
         skew = estimate_skew_from(analysis, opts.max_skew)
@@ -139,6 +145,15 @@ def preprocess(
     elif factor != 1.0:
         gray = scaled(gray, factor)
     out_dpi = dpi * factor
+
+    # Not on speckled pages: the specks the median left would be sharpened back (measured).
+    # 1-bit pages are smoothed instead: their staircase edges read better anti-aliased.
+    if opts.sharpen and bitonal:
+        gray = smooth_bitonal(gray, out_dpi)
+        steps.append("smooth-bitonal")
+    elif opts.sharpen and "denoise:median3" not in steps:
+        gray = sharpen(gray, out_dpi)
+        steps.append("sharpen")
 
     if opts.binarise != "off":
         gray, bin_report = binarise(gray, out_dpi, opts.binarise)
@@ -190,4 +205,3 @@ def is_blank(pixels: np.ndarray, ink_threshold: int = 128, min_ink_ratio: float 
     """A page with almost no dark pixels (or almost only dark ones) has no text to read."""
     dark = float(np.count_nonzero(pixels < ink_threshold)) / pixels.size
     return dark < min_ink_ratio or dark > 1 - min_ink_ratio
-

@@ -37,7 +37,9 @@ def dpi_from_text(analysis: PageAnalysis, min_components: int = 50) -> float | N
     return round(page_px / MEDIAN_CHAR_HEIGHT_INCH, 1)
 
 
-def resize_factor(dpi: float, target_dpi: float, upsample_below: float, downsample_above: float) -> float:
+def resize_factor(
+    dpi: float, target_dpi: float, upsample_below: float, downsample_above: float
+) -> float:
     """Scale factor that brings the page to `target_dpi`, or 1 when it is close enough already."""
     if upsample_below <= dpi <= downsample_above:
         return 1.0
