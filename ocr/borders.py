@@ -49,26 +49,23 @@ def find_borders(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, int]:
     h, w = small.shape
     dark = dark_mask(small)
     n, labels, stats, centroids = cv2.connectedComponentsWithStats(dark, connectivity=8)
-    remove = np.zeros(n, dtype=bool)
+    x, y, bw, bh, area = (stats[:, i].astype(np.int64) for i in range(5))
+    touches = (x == 0) | (y == 0) | (x + bw == w) | (y + bh == h)
+    remove = touches & ((area > 0.005 * h * w) | (np.maximum(bw, bh) > px))
+    # Punch hole: 4-10 mm round blob, filled like a disc, within 1 inch of an edge.
+    size_mm = np.maximum(bw, bh) / px * 25.4
+    cx, cy = centroids[:, 0], centroids[:, 1]
+    edge = np.minimum.reduce([cx, cy, w - cx, h - cy]) / px
+    fill = area / np.maximum(1, bw * bh)
+    aspect = bw / np.maximum(1, bh)
+    candidates = (
+        (size_mm >= 4) & (size_mm <= 10) & (aspect >= 0.8) & (aspect <= 1.25)
+        & (fill >= 0.68) & (fill <= 0.9) & (edge < 1.0) & ~remove
+    )  # fmt: skip
+    remove[0] = candidates[0] = False
     holes = 0
-    for i in range(1, n):
-        x, y, bw, bh, area = (int(v) for v in stats[i])
-        touches = x == 0 or y == 0 or x + bw == w or y + bh == h
-        if touches and (area > 0.005 * h * w or max(bw, bh) > px):
-            remove[i] = True
-            continue
-        # Punch hole: 4-10 mm round blob, filled like a disc, within 1 inch of an edge.
-        size = max(bw, bh) / px * 25.4
-        cx, cy = centroids[i]
-        edge = min(cx, cy, w - cx, h - cy) / px
-        fill = area / (bw * bh)
-        if (
-            4 <= size <= 10
-            and 0.8 <= bw / bh <= 1.25
-            and 0.68 <= fill <= 0.9
-            and edge < 1.0
-            and _is_disc(labels[y : y + bh, x : x + bw] == i)
-        ):
+    for i in np.flatnonzero(candidates):
+        if _is_disc(labels[y[i] : y[i] + bh[i], x[i] : x[i] + bw[i]] == i):
             remove[i] = True
             holes += 1
     if not remove.any():

@@ -24,6 +24,9 @@ class NoiseEstimate:
 
 
 def measure_noise(gray: np.ndarray) -> NoiseEstimate:
+    """Measured on the central quarter of the page: noise is spread evenly, and it is 4x cheaper."""
+    h, w = gray.shape
+    gray = gray[h // 4 : h - h // 4, w // 4 : w - w // 4]
     _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     neighbours = cv2.boxFilter(ink, cv2.CV_16U, (3, 3), normalize=False)
     lone_dark = np.count_nonzero((ink == 1) & (neighbours == 1))

@@ -16,6 +16,7 @@ Order, and why:
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -113,16 +114,15 @@ def preprocess(
             analysis = analysis.turned(rotation)
             steps.append(f"rotate:{rotation}")
 
-    text_dpi = dpi_from_text(analysis)
-    info["text_dpi"] = text_dpi
-    if (
-        opts.estimate_dpi
-        and text_dpi is not None
-        and (dpi_source == "assumed" or not plausible_dpi(dpi, gray.shape[1], gray.shape[0]))
-        and plausible_dpi(text_dpi, gray.shape[1], gray.shape[0])
+    if opts.estimate_dpi and (
+        dpi_source == "assumed" or not plausible_dpi(dpi, gray.shape[1], gray.shape[0])
     ):
-        steps.append(f"dpi:{dpi:.0f}({dpi_source})->{text_dpi:.0f}(text height)")
-        dpi, dpi_source = text_dpi, "estimated"
+        text_dpi = dpi_from_text(gray)
+        info["text_dpi"] = text_dpi
+        if text_dpi is not None and plausible_dpi(text_dpi, gray.shape[1], gray.shape[0]):
+            steps.append(f"dpi:{dpi:.0f}({dpi_source})->{text_dpi:.0f}(text height)")
+            analysis = dataclasses.replace(analysis, dpi=analysis.dpi * text_dpi / dpi)
+            dpi, dpi_source = text_dpi, "estimated"
 
     angle = 0.0
     if opts.deskew:

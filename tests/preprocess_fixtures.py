@@ -32,7 +32,21 @@ def sample_page() -> np.ndarray:
 def text_page(width: int = 1275, height: int = 1650, lines: int = 40) -> np.ndarray:
     """A 150 dpi letter page of synthetic text lines (mixed case, ascenders and descenders)."""
     img = np.full((height, width), 255, np.uint8)
-    words = ["The", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog;", "patents", "typify", "bright", "ideals."]
+    words = [
+        "The",
+        "quick",
+        "brown",
+        "fox",
+        "jumps",
+        "over",
+        "a",
+        "lazy",
+        "dog;",
+        "patents",
+        "typify",
+        "bright",
+        "ideals.",
+    ]
     rng = np.random.default_rng(7)
     for i in range(lines):
         y = 120 + i * 36
