@@ -143,7 +143,10 @@ def run_ocrmypdf(entry: dict[str, Any], data: Path, cache: Path | None) -> dict[
         "-l",
         "eng",
     ]
-    key = f"ocrmypdf-{sha256(path.read_bytes())}-{entry['dpi']}-{'_'.join(args)}"
+    # The resolution ipdigitise's ingest starts from (the file's, else from the paper size, else
+    # assumed 300): OCRmyPDF needs one for images that do not state it.
+    dpi = round(next(iter_pages(path)).dpi)
+    key = f"ocrmypdf-{sha256(path.read_bytes())}-{dpi}-{'_'.join(args)}"
 
     def run() -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="ipd-bench-") as tmp:
