@@ -12,6 +12,7 @@ otherwise the page stays grey. 'otsu' and 'sauvola' can be forced in the setting
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import cv2
@@ -78,6 +79,32 @@ def flatten(gray: np.ndarray, dpi: float) -> np.ndarray:
     return out
 
 
+def choose(
+    gray: np.ndarray, dpi: float, method: str = "auto", margin: float = 20.0
+) -> BinariseReport:
+    """Measure the paper and settle the method: 'auto' becomes 'sauvola' when the darkest paper
+    comes within `margin` grey levels of the page's Otsu threshold, else 'none' (stay grey)."""
+    spread, darkest, threshold = paper_levels(gray, dpi)
+    if method == "auto":
+        method = "sauvola" if darkest < threshold + margin else "none"
+    return BinariseReport(method, None, round(spread, 1), round(darkest, 1), round(threshold, 1))
+
+
+def apply(
+    gray: np.ndarray, dpi: float, choice: BinariseReport
+) -> tuple[np.ndarray, BinariseReport]:
+    """Carry out a choice made by `choose`; Otsu's report gets the threshold it used."""
+    if choice.method == "flatten":
+        return flatten(gray, dpi), choice
+    if choice.method == "sauvola":
+        # A window of ~1/6 inch: a few text lines tall, so each holds ink and paper.
+        return sauvola(gray, window=int(dpi / 6)), choice
+    if choice.method == "otsu":
+        out, used = otsu(gray)
+        return out, dataclasses.replace(choice, threshold=used)
+    return gray, choice
+
+
 def binarise(
     gray: np.ndarray, dpi: float, method: str = "auto", margin: float = 20.0
 ) -> tuple[np.ndarray, BinariseReport]:
@@ -86,17 +113,4 @@ def binarise(
     'auto' returns the page unchanged (method 'none') unless its paper is too uneven for a
     global threshold, when it uses Sauvola.
     """
-    spread, darkest, threshold = paper_levels(gray, dpi)
-    levels = {"background_range": round(spread, 1), "darkest_paper": round(darkest, 1),
-              "otsu_threshold": round(threshold, 1)}  # fmt: skip
-    if method == "auto":
-        method = "sauvola" if darkest < threshold + margin else "none"
-    if method == "none":
-        return gray, BinariseReport("none", None, **levels)
-    if method == "flatten":
-        return flatten(gray, dpi), BinariseReport("flatten", None, **levels)
-    if method == "sauvola":
-        # A window of ~1/6 inch: a few text lines tall, so each holds ink and paper.
-        return sauvola(gray, window=int(dpi / 6)), BinariseReport("sauvola", None, **levels)
-    out, used = otsu(gray)
-    return out, BinariseReport("otsu", used, **levels)
+    return apply(gray, dpi, choose(gray, dpi, method, margin))

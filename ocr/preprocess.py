@@ -8,8 +8,9 @@ Order, and why:
 5. orientation quarter turns, on a 150 dpi analysis shared with the skew estimate.
 6. deskew      the angle is measured, then applied only when confident and within the cap.
 7. resolution  rotation and resizing share one resampling (one interpolation, one pass).
-8. sharpen     unsharp mask at the final resolution (resizing and JPEG soften glyph edges);
-               1-bit pages are anti-aliased instead.
+8. sharpen     unsharp mask at the final resolution (resizing and JPEG soften glyph edges),
+               except on speckled pages and pages about to be thresholded; 1-bit pages are
+               anti-aliased instead.
 9. binarise    last, at the final resolution; by default only where the paper is too uneven for
                Tesseract's own global threshold (see ocr/binarise.py).
 """
@@ -23,8 +24,8 @@ from typing import Literal
 
 import numpy as np
 
+from ocr import binarise
 from ocr.analysis import PageAnalysis, analyse
-from ocr.binarise import binarise
 from ocr.borders import remove_borders
 from ocr.denoise import denoise, measure_noise
 from ocr.deskew import estimate_skew_from
@@ -146,17 +147,21 @@ def preprocess(
         gray = scaled(gray, factor)
     out_dpi = dpi * factor
 
-    # Not on speckled pages: the specks the median left would be sharpened back (measured).
-    # 1-bit pages are smoothed instead: their staircase edges read better anti-aliased.
+    choice = binarise.choose(gray, out_dpi, opts.binarise) if opts.binarise != "off" else None
+    thresholded = choice is not None and choice.method in ("otsu", "sauvola")
+
+    # Not on speckled pages (the specks the median left would be sharpened back) nor before a
+    # hard threshold (sharpened grain becomes specks); both measured. 1-bit pages are smoothed
+    # instead: their staircase edges read better anti-aliased.
     if opts.sharpen and bitonal:
         gray = smooth_bitonal(gray, out_dpi)
         steps.append("smooth-bitonal")
-    elif opts.sharpen and "denoise:median3" not in steps:
+    elif opts.sharpen and not thresholded and "denoise:median3" not in steps:
         gray = sharpen(gray, out_dpi)
         steps.append("sharpen")
 
-    if opts.binarise != "off":
-        gray, bin_report = binarise(gray, out_dpi, opts.binarise)
+    if choice is not None:
+        gray, bin_report = binarise.apply(gray, out_dpi, choice)
         info.update(
             binarisation=bin_report.method,
             threshold=bin_report.threshold,
