@@ -6,7 +6,7 @@ import hashlib
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +47,29 @@ class PreprocessSettings(Section):
     pdf_dpi: float = Field(
         300.0, ge=72, le=600, description="rasterisation resolution for PDF pages"
     )
+    # Steps (ocr/preprocess.py); each can be switched off. Defaults as measured in bench/README.md.
+    resolution: bool = Field(True, description="resize pages far from target_dpi")
+    estimate_dpi: bool = Field(
+        True, description="judge a missing or implausible resolution from text height"
+    )
+    invert: bool = Field(True, description="turn white-on-black pages into black on white")
+    denoise: bool = Field(True, description="median filter for specks, light blur for grain")
+    borders: bool = Field(True, description="paint dark scanner borders and punch holes white")
+    orientation: Literal["fast", "osd", "off"] = Field(
+        "fast", description="quarter-turn detection: fast (OpenCV) or osd (Tesseract, ~0.8 s/page)"
+    )
+    deskew: bool = Field(True, description="measure the skew of the text lines and correct it")
+    max_skew: float = Field(
+        8.0, ge=0.5, le=45, description="largest skew searched (degrees); none beyond is applied"
+    )
+    min_skew: float = Field(0.1, ge=0, le=5, description="smaller skews are left alone (degrees)")
+    binarise: Literal["auto", "otsu", "sauvola", "flatten", "off"] = Field(
+        "auto", description="auto: Sauvola where the paper is too uneven, else keep grey"
+    )
+
+    def options(self) -> dict[str, Any]:
+        """The fields ocr.preprocess.PreprocessOptions takes."""
+        return self.model_dump(exclude={"assumed_dpi", "pdf_dpi"})
 
 
 class GateSettings(Section):

@@ -87,9 +87,7 @@ def prepare_document(doc: DocumentSource, out: Path, settings: Settings) -> Prep
         pdf_dpi=settings.preprocess.pdf_dpi,
         assumed_dpi=settings.preprocess.assumed_dpi,
     )
-    opts = PreprocessOptions(
-        target_dpi=settings.preprocess.target_dpi, upsample_below=settings.preprocess.upsample_below
-    )
+    opts = PreprocessOptions(**settings.preprocess.options())
     work = work_folder(out, doc.doc_id)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -160,6 +158,7 @@ def finish_document(
     doc = with_drawing_images(doc)
     mapped = time.perf_counter()
     xml = st96.to_st96(doc, low_confidence=settings.gate.low_confidence_word)
+    st96.add_preprocessing(xml, prepared.preprocess)
     st36_tree = st36.to_st36(doc)
     data = jsonout.to_json_dict(doc)
     serialised = time.perf_counter()

@@ -80,7 +80,12 @@ class PageOcr(Frozen):
 
 
 class PreprocessReport(Frozen):
-    """What preprocessing measured and did to one page (goes into report.json as provenance)."""
+    """What preprocessing measured and did to one page (goes into report.json as provenance).
+
+    Angles are in degrees, counter-clockwise as displayed; `rotation` is the quarter turn applied
+    to right the page, `skew_angle` the measured skew of its lines (corrected only when listed in
+    `steps`). Measurements are recorded even when the step they belong to changed nothing.
+    """
 
     page: int
     input_size: tuple[int, int]
@@ -90,4 +95,20 @@ class PreprocessReport(Frozen):
     dpi_source: str
     steps: tuple[str, ...] = ()
     skew_angle: float | None = None
+    skew_confidence: float | None = None
     rotation: int = 0
+    orientation_confidence: float | None = None
+    orientation_method: str | None = None
+    text_dpi: float | None = None
+    """Resolution judged from character heights (used only when the file's is missing or implausible)."""
+    noise_impulse: float | None = None
+    noise_sigma: float | None = None
+    border_fraction: float | None = None
+    punch_holes: int = 0
+    inverted: bool = False
+    binarisation: str | None = None
+    threshold: float | None = None
+    background_range: float | None = None
+    darkest_paper: float | None = None
+    otsu_threshold: float | None = None
+    seconds: float = 0.0

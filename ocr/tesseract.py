@@ -202,3 +202,39 @@ def recognise_crop(
         )
         for w in words
     ]
+
+
+@dataclass(frozen=True)
+class OsdResult:
+    rotation: int
+    """Counter-clockwise turn (0, 90, 180, 270) that makes the page upright."""
+    confidence: float
+    """Tesseract's orientation confidence (unbounded; ~2 and above is usually right)."""
+
+
+def detect_orientation_osd(
+    pixels: np.ndarray, dpi: float, *, cmd: str = "tesseract", timeout: float = 60.0
+) -> OsdResult:
+    """Tesseract's orientation and script detection (`--psm 0`, ~0.8 s per page).
+
+    Tesseract's "Rotate: N" is the clockwise turn that rights the page; it is returned here as the
+    equivalent counter-clockwise turn, the convention of ocr/orientation.py.
+    """
+    probe(cmd)
+    pytesseract.pytesseract.tesseract_cmd = cmd
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        text = pytesseract.image_to_osd(
+            pixels, config=f"--psm 0 --dpi {round(dpi)}", timeout=timeout
+        )
+    except RuntimeError as exc:
+        raise OcrTimeoutError(f"orientation detection took longer than {timeout:.0f} s") from exc
+    except pytesseract.TesseractError as exc:
+        # Too few characters: Tesseract refuses to guess. Treat as upright, no confidence.
+        if "Too few characters" in exc.message or "0 dpi" in exc.message:
+            return OsdResult(0, 0.0)
+        raise OcrError(f"orientation detection failed: {exc.message}", reason="osd-failed") from exc
+    rotate = re.search(r"Rotate:\s*(\d+)", text)
+    conf = re.search(r"Orientation confidence:\s*([\d.]+)", text)
+    clockwise = int(rotate[1]) if rotate else 0
+    return OsdResult((360 - clockwise) % 360, float(conf[1]) if conf else 0.0)

@@ -9,10 +9,12 @@ com:OCRConfidenceData with a com:ocrConfidenceCode from `confidence_code` (mappi
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from lxml import etree
 
 from mapping.model import IPDocument, PageInfo, Party, Token
+from ocr.models import PreprocessReport
 from output_schemas.xmltext import clean_text
 
 PAT = "http://www.wipo.int/standards/XMLSchema/ST96/Patent"
@@ -222,3 +224,26 @@ def _page_image(parent: etree._Element, page: PageInfo) -> None:
 
 def serialise(tree: etree._ElementTree) -> bytes:
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def add_preprocessing(tree: etree._ElementTree, reports: Sequence[PreprocessReport]) -> None:
+    """Record what preprocessing did to each page as `<?ipdigitise-preprocess ...?>` processing
+    instructions at the top of the root element.
+
+    ST.96 has no element for image processing, and processing instructions are outside what the
+    schema validates, so the document stays valid while keeping its provenance next to the data
+    (report.json has the full measurements).
+    """
+    root = tree.getroot()
+    for i, report in enumerate(reports):
+        attrs = {
+            "page": str(report.page + 1),
+            "rotation": str(report.rotation),
+            "skew": "" if report.skew_angle is None else f"{report.skew_angle:.2f}",
+            "dpi": f"{report.input_dpi:.0f}->{report.output_dpi:.0f}",
+            "dpi-source": report.dpi_source,
+            "binarisation": report.binarisation or "",
+            "steps": " ".join(report.steps),
+        }
+        body = " ".join(f'{k}="{clean_text(v).replace(chr(34), "")}"' for k, v in attrs.items())
+        root.insert(i, etree.ProcessingInstruction("ipdigitise-preprocess", body))
