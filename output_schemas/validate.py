@@ -174,6 +174,21 @@ def check_rules(
     return out
 
 
+def check_text_found(doc: IPDocument) -> list[Finding]:
+    """A readable scan without any text (blank, all black, or only a drawing) goes to review
+    with this reason first: a person decides whether it was a separator sheet or a bad scan."""
+    if any(p.kind != "blank" for p in doc.pages):
+        return []
+    return [
+        Finding(
+            severity="review",
+            rule="no-text",
+            message=f"no text found on any of the {len(doc.pages)} page(s) (blank, all black, "
+            "or a drawing only?)",
+        )
+    ]
+
+
 def gate(
     doc: IPDocument,
     xml: etree._ElementTree,
@@ -182,7 +197,7 @@ def gate(
     min_field_confidence: float = 0.7,
     min_page_confidence: float = 0.6,
 ) -> ValidationReport:
-    findings = check_st96(xml) + check_json(data)
+    findings = check_text_found(doc) + check_st96(xml) + check_json(data)
     findings += check_rules(
         doc, min_field_confidence=min_field_confidence, min_page_confidence=min_page_confidence
     )
