@@ -214,4 +214,5 @@ def batch_flow(inputs: list[str], out: str, settings: Settings) -> list[stages.D
 def run_batch(inputs: list[Path], out: Path, settings: Settings) -> list[stages.DocumentResult]:
     runner = ThreadPoolTaskRunner(max_workers=settings.ocr.workers)
     configured = batch_flow.with_options(task_runner=runner)
-    return configured([str(p) for p in inputs], str(out), settings)
+    with output_lock(out):  # a busy output folder is refused before any flow run starts
+        return configured([str(p) for p in inputs], str(out), settings)

@@ -10,6 +10,7 @@ run again.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import Counter
@@ -149,7 +150,11 @@ def run(
                 f"Documents finished so far are in {out} and its manifest; nothing else was "
                 "written. Run the same command again to finish the rest."
             )
-            raise typer.Exit(EXIT_API) from exc
+            # Prefect would now spend ~7 s per queued event trying to reach the API before the
+            # process may exit (minutes); our outputs are already durable, so leave at once.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_API)
         finally:
             set_sink(None)
     seconds = time.perf_counter() - started

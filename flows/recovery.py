@@ -22,6 +22,7 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,9 +42,30 @@ from ocr.errors import OutputBusyError, OutputError
 LOCK = ".lock"
 
 
+_held: dict[Path, int] = {}
+_held_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def output_lock(out: Path) -> Iterator[None]:
-    """Hold `<out>/.lock` exclusively, or raise OutputBusyError at once if another run has it."""
+    """Hold `<out>/.lock` exclusively, or raise OutputBusyError at once if another process has it.
+
+    Re-entrant within a process (the CLI takes it before the flow starts, so a busy folder is
+    refused before Prefect is involved; the flow body takes it again for other callers)."""
+    key = out.resolve()
+    with _held_lock:
+        if key in _held:
+            _held[key] += 1
+            nested = True
+        else:
+            nested = False
+    if nested:
+        try:
+            yield
+        finally:
+            with _held_lock:
+                _held[key] -= 1
+        return
     try:
         out.mkdir(parents=True, exist_ok=True)
         fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
@@ -57,7 +79,13 @@ def output_lock(out: Path) -> Iterator[None]:
                 f"another ipdigitise run is writing to {out}; wait for it to finish or use "
                 "another --out folder"
             ) from exc
-        yield
+        with _held_lock:
+            _held[key] = 1
+        try:
+            yield
+        finally:
+            with _held_lock:
+                del _held[key]
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 

@@ -95,9 +95,11 @@ def prepare_document(doc: DocumentSource, out: Path, settings: Settings) -> Prep
     for page in iter_pages(doc.path, limits):
         ready, report = preprocess(page, opts)
         path = work / f"page-{page.index + 1:04d}.pgm"
-        if not cv2.imwrite(
-            str(path), ready.pixels
-        ):  # disk full or read-only: not the input's fault
+        try:
+            written = cv2.imwrite(str(path), ready.pixels)
+        except cv2.error:
+            written = False
+        if not written:  # disk full or read-only: not the input's fault
             raise OutputError(f"cannot write the work image {path}", reason="work-write-failed")
         pages.append(PreparedPage(index=page.index, path=path, dpi=ready.dpi))
         reports.append(report)

@@ -9,6 +9,7 @@ Every refusal is an `UntrustedXmlError` with a reason code:
 
 - `too-large`: more than `max_bytes` (checked before parsing);
 - `doctype-refused`: the document has a DOCTYPE (internal subset or external DTD);
+- `xinclude-refused`: the document holds XInclude elements (never processed here either);
 - `malformed-xml`: not well-formed XML 1.0, or over libxml2's depth/size limits; `line` says where.
 """
 
@@ -28,6 +29,7 @@ MAX_XML_BYTES = 50_000_000
 """Largest XML file read (a full-text patent publication is well under 10 MB)."""
 
 # "<!DOCTYPE" in the encodings an XML document may use without a byte order mark saying more.
+_XINCLUDE = ("{http://www.w3.org/2001/XInclude}*", "{http://www.w3.org/2003/XInclude}*")
 _DOCTYPE_MARKS = tuple(
     "<!DOCTYPE".encode(enc) for enc in ("ascii", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 )
@@ -70,6 +72,12 @@ def parse_untrusted(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._El
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None or tree.docinfo.externalDTD:
         raise _doctype_refused()  # a DOCTYPE in an encoding the byte check above does not know
+    for pattern in _XINCLUDE:
+        for element in root.iter(pattern):
+            raise UntrustedXmlError(
+                "XML with XInclude elements is refused", reason="xinclude-refused",
+                line=element.sourceline,
+            )  # fmt: skip
     return tree
 
 

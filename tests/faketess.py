@@ -13,6 +13,9 @@ and for a page it does what its mode says:
 - flaky:      hang on the first call for a page, answer like `ok` on the next (a transient fault)
 - nolang:     fail as Tesseract does when a language pack is missing at run time
 - no-output:  exit 0 without writing anything (success must be confirmed by the output)
+- by-name:    one of the above chosen by the document id in the page image's path (the work
+              folder is .work/<doc_id>/): crash-*, fail-*, hang-*, flaky-*, silent-* (no output),
+              anything else ok -- so one batch meets every fault at once
 """
 
 from __future__ import annotations
@@ -49,6 +52,20 @@ _MODES = {
         "exit 1\n"
     ),
     "no-output": "exit 0\n",
+    "by-name": (
+        'case "$image" in\n'
+        "  */crash-*) kill -SEGV $$;;\n"
+        '  */fail-*) echo "Error in pixReadStream: fake failure" >&2; exit 1;;\n'
+        "  */hang-*) echo $$ >> {state}/pids; exec sleep 600;;\n"
+        "  */silent-*) exit 0;;\n"
+        "  */flaky-*)\n"
+        '    key=$(printf %s "$image" | cksum | cut -d" " -f1)\n'
+        '    if [ ! -e {state}/"$key" ]; then\n'
+        '      : > {state}/"$key"; echo $$ >> {state}/pids; exec sleep 600\n'
+        "    fi;;\n"
+        "esac\n"
+        'cat {tsv} > "$out.tsv"\n'
+    ),
 }
 
 
