@@ -19,7 +19,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows import stages
 from flows.discover import DocumentSource, discover
 from flows.faults import is_environment_fault
-from flows.inputs import input_problem, is_unsafe
+from flows.inputs import holds_output, input_problem, is_unsafe
 from flows.progress import sink
 from flows.publish import compact_manifest, read_manifest, sha256_path
 from flows.recovery import output_lock, recover
@@ -109,6 +109,9 @@ def _run_documents(
     docs: list[DocumentSource], out: Path, settings: Settings
 ) -> list[stages.DocumentResult]:
     logger = get_run_logger()
+    for doc in [d for d in docs if holds_output(d, out)]:
+        logger.warning("%s is the output folder (or holds it): not a document", doc.path)
+        docs = [d for d in docs if d is not doc]
     manifest = read_manifest(out)
     fingerprint = settings.fingerprint()
     todo, results = [], []

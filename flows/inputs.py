@@ -60,3 +60,13 @@ def _check_inside(path: Path, root: Path) -> None:
             "followed (copy the file itself into the folder)",
             reason="unsafe-link",
         )
+
+
+def holds_output(doc: DocumentSource, out: Path) -> bool:
+    """Whether the document is the output folder or contains it (`run inbox --out inbox/out`):
+    reading it would make the run digest, and copy into quarantine, its own outputs."""
+    try:
+        here, target = doc.path.resolve(), out.resolve()
+    except OSError:
+        return False
+    return target == here or target.is_relative_to(here)

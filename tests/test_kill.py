@@ -10,7 +10,8 @@ publishing, the manifest -- is the production code.
 Between kills the inbox changes as a live inbox would: new scans arrive, and one file flips
 between a good scan and junk, so its outputs move between review/ and quarantine/ (the
 replace-previous-outputs path is killed too). After every kill the visible state is checked;
-every fifth trial a run is let finish and the settled state is checked.
+every seventh trial, and after the last kill, a run is let finish and the settled state is
+checked.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ import random
 import signal
 import subprocess
 import time
+from collections import Counter
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -97,70 +101,119 @@ class Inbox:
         self.expected["flip"] = "review" if self.flip_good else "quarantine"
 
 
-def _run(api: PrefectApi, tess: Path, inbox: Path, out: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        cli_command(str(inbox), "--out", str(out), "--workers", "2"),
-        cwd=ROOT,
-        env=cli_env(api, tess),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+def _run(api: PrefectApi, tess: Path, inbox: Path, out: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as err:
+        return subprocess.Popen(
+            cli_command(str(inbox), "--out", str(out), "--workers", "2"),
+            cwd=ROOT,
+            env=cli_env(api, tess),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
+
+
+def _manifest_size(out: Path) -> int:
+    try:
+        return (out / "manifest.jsonl").stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _working(out: Path, since: float) -> bool:
+    """A page image written by this run is in .work/ (a killed run's leftovers do not count)."""
+    for page in (out / ".work").glob("*/page-*.pgm"):
+        try:
+            if page.stat().st_mtime >= since:
+                return True
+        except FileNotFoundError:
+            pass
+    return False
+
+
+def _manifest_grew(out: Path, size: int) -> bool:
+    return _manifest_size(out) > size
+
+
+def _wait_for(proc: subprocess.Popen[bytes], condition: Callable[[], bool], limit: float) -> bool:
+    """Poll until `condition` holds (True) or the run ends or `limit` seconds pass (False)."""
+    deadline = time.monotonic() + limit
+    while proc.poll() is None and time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.005)
+    return False
 
 
 def test_sigkill_at_random_moments_loses_nothing(prefect_api: PrefectApi, tmp_path: Path) -> None:
+    """Three kinds of moment, drawn by the seeded generator: `anytime` (a delay from the start,
+    so start-up and recovery are hit too), `working` (a delay after the run's first page image
+    appears in .work/), and `writing` (a few milliseconds after the run's first manifest line,
+    while the next documents are being placed)."""
     rng = random.Random(SEED)
     tess = fake_tesseract(tmp_path / "bin", "ok")
     inbox = Inbox(tmp_path / "inbox")
     out = tmp_path / "out"
+    logs = tmp_path / "logs"
+    logs.mkdir()
 
     started = time.monotonic()
-    ref = _run(prefect_api, tess, inbox.folder, out)
-    _, err = ref.communicate(timeout=300)
+    ref = _run(prefect_api, tess, inbox.folder, out, logs / "reference.log")
+    ref.wait(timeout=300)
     full_run = time.monotonic() - started
-    assert ref.returncode == 0, err.decode(errors="replace")
+    assert ref.returncode == 0, (logs / "reference.log").read_text(errors="replace")
     assert settled_problems(out, set(inbox.expected)) == []
     reference_xml = (out / "review/scan-001/scan-001.st96.xml").read_bytes()
 
     kills, trials, finished_early, recovered_runs = 0, 0, 0, 0
-    moments: list[tuple[float, int]] = []
-    typical = full_run  # how long a run lasts lately: kills are drawn within it
+    moments: list[tuple[str, float, int]] = []
+    typical = full_run  # how long a run lasts lately: delays are drawn within it
     while kills < KILLS:
         trials += 1
         assert trials <= 3 * KILLS, "runs keep finishing before the kill: the delays are too long"
-        inbox.add_scan()
-        if trials % 2 == 0:
+        for _ in range(1 + trials % 2):
             inbox.add_scan()
         if trials % 3 == 0:
             inbox.flip()
         inputs_before = _digest(inbox.folder)
-        delay = rng.uniform(0.2, typical)
+        kind = rng.choice(["anytime", "working", "writing"])
         t0 = time.time()
-        proc = _run(prefect_api, tess, inbox.folder, out)
-        try:
-            proc.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
+        log = logs / f"trial-{trials:02d}.log"
+        proc = _run(prefect_api, tess, inbox.folder, out, log)
+        if kind == "anytime":
+            triggered = not _wait_for(proc, lambda: False, rng.uniform(0.2, typical))
+        elif kind == "working":
+            triggered = _wait_for(proc, partial(_working, out, t0), 120)
+            triggered = triggered and not _wait_for(
+                proc, lambda: False, rng.uniform(0, typical / 2)
+            )
+        else:
+            triggered = _wait_for(proc, partial(_manifest_grew, out, _manifest_size(out)), 120)
+            triggered = triggered and not _wait_for(proc, lambda: False, rng.uniform(0, 0.05))
+        if triggered and proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             kills += 1
-            moments.append((round(delay, 2), _written_since(out, t0)))
+            moments.append((kind, round(time.time() - t0, 2), _written_since(out, t0)))
         else:
+            proc.wait(timeout=300)
+            assert proc.returncode == 0, log.read_text(errors="replace")
             finished_early += 1
             typical = time.time() - t0
-        assert proc.stderr is not None
-        if b"recovered after an interrupted run" in proc.stderr.read():
+        if "recovered after an interrupted run" in log.read_text(errors="replace"):
             recovered_runs += 1
 
-        assert visible_problems(out) == [], f"trial {trials} (delay {delay:.2f} s)"
+        assert visible_problems(out) == [], f"trial {trials} ({moments[-1:]})"
         assert _digest(inbox.folder) == inputs_before, "an input was changed or removed"
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "inbox", "out"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "inbox", "logs", "out"]
 
-        if trials % 5 == 0 or kills == KILLS:
+        if trials % 7 == 0 or kills == KILLS:
             t0 = time.time()
-            proc = _run(prefect_api, tess, inbox.folder, out)
-            _, err = proc.communicate(timeout=300)
+            log = logs / f"settle-{trials:02d}.log"
+            proc = _run(prefect_api, tess, inbox.folder, out, log)
+            proc.wait(timeout=300)
             typical = time.time() - t0
-            text = err.decode(errors="replace")
+            text = log.read_text(errors="replace")
             assert proc.returncode == 0, text
             if "recovered after an interrupted run" in text:
                 recovered_runs += 1
@@ -176,6 +229,8 @@ def test_sigkill_at_random_moments_loses_nothing(prefect_api: PrefectApi, tmp_pa
         f"\nSIGKILL trials: {kills} kills survived in {trials} trials ({finished_early} runs "
         f"finished before their kill), {recovered_runs} runs recovered leftovers; "
         f"{len(inbox.expected)} documents; full run {full_run:.1f} s; "
-        f"kills (delay s, documents the killed run had written): {moments}"
+        f"kills by kind {dict(Counter(m[0] for m in moments))}, "
+        f"{sum(1 for m in moments if m[2])} after the killed run had placed outputs; "
+        f"(kind, seconds, documents placed by the killed run): {moments}"
     )
     assert kills >= KILLS

@@ -195,3 +195,15 @@ def test_fault_classification() -> None:
         assert is_api_failure(outer)
     assert is_api_failure(RuntimeError("Failed to reach API at http://x/api/"))
     assert not is_api_failure(ValueError("bad value"))
+
+
+def test_the_output_folder_is_never_an_input(tmp_path: Path) -> None:
+    from flows.inputs import holds_output
+
+    inbox = tmp_path / "inbox"
+    (inbox / "out").mkdir(parents=True)
+    (inbox / "scan.png").write_bytes(b"x")
+    docs = {d.path.name: d for d in discover([inbox])}
+    assert holds_output(docs["out"], inbox / "out")
+    assert not holds_output(docs["scan.png"], inbox / "out")
+    assert holds_output(discover([tmp_path])[0], inbox / "out")  # a parent of --out
