@@ -97,7 +97,7 @@ def run(
 
     from flows.discover import discover
     from flows.settings import load_settings
-    from ocr.errors import FatalError
+    from ocr.errors import FatalError, IpdError
     from ocr.tesseract import check_languages, probe
 
     try:
@@ -139,9 +139,10 @@ def run(
         set_sink(BarSink(progress))
         try:
             results = run_batch(inputs, out, settings)
-        except FatalError as exc:
+        except IpdError as exc:  # e.g. the output folder is busy or cannot be written at all
             console.print(f"[red]error:[/red] {exc.message}")
-            raise typer.Exit(exc.exit_code) from exc
+            code = exc.exit_code if isinstance(exc, FatalError) else EXIT_INCOMPLETE
+            raise typer.Exit(code) from exc
         except Exception as exc:
             if not is_api_failure(exc):
                 raise

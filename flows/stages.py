@@ -16,6 +16,7 @@ import cv2
 from pydantic import BaseModel, ConfigDict
 
 from flows.discover import DocumentSource
+from flows.faults import ENVIRONMENT_ERRNOS
 from flows.inputs import check_input, input_problem, is_unsafe
 from flows.publish import (
     append_manifest,
@@ -271,7 +272,7 @@ def quarantine_document(
             try:
                 skipped = copy_input(doc.path, staging, doc.root)
             except OSError as exc:
-                if _environment_errno(exc):
+                if exc.errno in ENVIRONMENT_ERRNOS:  # disk full, read-only: not the input
                     raise OutputError(f"cannot copy {doc.path.name}: {exc.strerror}") from exc
                 body["copy_error"] = str(exc)
             else:
@@ -300,13 +301,6 @@ def quarantine_document(
         doc_id=doc.doc_id, status="quarantine", pages=0,
         reason=printable(f"{err['reason']}: {err['message']}"), folder=folder.as_posix(),
     )  # fmt: skip
-
-
-def _environment_errno(exc: OSError) -> bool:
-    """Disk full, quota, read-only or I/O error: a fault of the output disk, not of the input."""
-    import errno
-
-    return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG)
 
 
 def _json_bytes(data: dict[str, Any]) -> bytes:
