@@ -154,20 +154,57 @@ def pdf_no_pages() -> bytes:
     return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"])
 
 
-def pdf_encrypted() -> bytes:
-    """A PDF with a Standard security handler whose user password is not empty: without the
-    password nobody can open it (the /O and /U values match no password we would try)."""
+_PDF_PAD = bytes.fromhex("28bf4e5e4e758a4164004e56fffa01082e2e00b6d0683e802f0ca9fe6453697a")
+
+
+def _rc4(key: bytes, data: bytes) -> bytes:
+    box = list(range(256))
+    j = 0
+    for i in range(256):
+        j = (j + box[i] + key[i % len(key)]) % 256
+        box[i], box[j] = box[j], box[i]
+    out, i, j = bytearray(), 0, 0
+    for byte in data:
+        i = (i + 1) % 256
+        j = (j + box[i]) % 256
+        box[i], box[j] = box[j], box[i]
+        out.append(byte ^ box[(box[i] + box[j]) % 256])
+    return bytes(out)
+
+
+def pdf_encrypted(user_password: bytes = b"secret", owner_password: bytes = b"owner") -> bytes:
+    """A real password-protected PDF: Standard security handler revision 2 (RC4, 40-bit key),
+    computed as in ISO 32000-1 section 7.6.3 (algorithms 1 to 4). It opens with `user_password`
+    and with nothing else."""
+    import hashlib
+
+    def pad(pw: bytes) -> bytes:
+        return (pw + _PDF_PAD)[:32]
+
+    doc_id = bytes.fromhex("0123456789abcdef0123456789abcdef")
+    perms = -44
+    owner = _rc4(hashlib.md5(pad(owner_password)).digest()[:5], pad(user_password))
+    key = hashlib.md5(pad(user_password) + owner + struct.pack("<i", perms) + doc_id).digest()[:5]
+    user = _rc4(key, _PDF_PAD)
+    content = b"BT /F1 18 Tf 10 150 Td (Secret page 12345) Tj ET"
+    object_key = hashlib.md5(key + struct.pack("<I", 4)[:3] + b"\x00\x00").digest()[:10]
+    stream = _rc4(object_key, content)
     encrypt = (
-        b"/Encrypt << /Filter /Standard /V 1 /R 2 /Length 40 /P -44 "
-        b"/O <"
-        + b"5a" * 32
-        + b"> /U <"
-        + b"c3" * 32
-        + b"> >> /ID [<0123456789abcdef0123456789abcdef>"
-        b"<0123456789abcdef0123456789abcdef>] "
+        b"/Encrypt 6 0 R /ID [<" + doc_id.hex().encode() + b"><" + doc_id.hex().encode() + b">] "
     )
-    body = pdf_page()
-    return body.replace(b"/Root 1 0 R ", b"/Root 1 0 R " + encrypt)
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 144 187] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Filter /Standard /V 1 /R 2 /Length 40 /P %d /O <%s> /U <%s> >>"
+            % (perms, owner.hex().encode(), user.hex().encode()),
+        ],
+        trailer_extra=encrypt,
+    )
 
 
 def _jpeg(img: Image.Image, **kw: object) -> bytes:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from badinput import pdf_page
+from badinput import pdf_encrypted, pdf_page
 from faketess import fake_tesseract
 from PIL import Image
 
@@ -120,3 +120,26 @@ def test_pdf_pages_from_many_threads(tmp_path: Path) -> None:
     assert first.shape == (780, 600) and first.min() < 128  # rendered, with ink
     for pages in results.values():
         assert np.array_equal(pages[0], first)
+
+
+def test_the_encrypted_pdf_of_the_corpus_is_real(tmp_path: Path) -> None:
+    """The corpus's encrypted PDF opens with its password (so it is a genuine RC4-encrypted
+    file, not a broken one), and ingest refuses it without: `encrypted-pdf`."""
+    import pypdfium2 as pdfium
+
+    from ocr.errors import InputError
+
+    data = pdf_encrypted()
+    pdf = pdfium.PdfDocument(data, password="secret")
+    try:
+        page = pdf[0]
+        pixels = np.asarray(page.render(scale=300 / 72, grayscale=True).to_pil().convert("L"))
+        page.close()
+    finally:
+        pdf.close()
+    assert (pixels < 128).sum() > 1000  # the text was decrypted and drawn
+    path = tmp_path / "locked.pdf"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as err:
+        list(iter_pages(path))
+    assert err.value.reason == "encrypted-pdf"
