@@ -18,10 +18,13 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import stages
 from flows.discover import DocumentSource, discover
+from flows.faults import is_environment_fault
+from flows.inputs import holds_output, input_problem, is_unsafe
 from flows.progress import sink
 from flows.publish import compact_manifest, read_manifest, sha256_path
+from flows.recovery import output_lock, recover
 from flows.settings import Settings
-from ocr.errors import IpdError
+from ocr.errors import IpdError, OutputError
 from ocr.models import PageOcr
 
 
@@ -79,7 +82,7 @@ def _unchanged(
 ) -> bool:
     """A document already processed from the same bytes with the same settings is not redone."""
     entry = manifest.get(doc.doc_id)
-    if not entry or entry.get("settings") != fingerprint or not doc.path.exists():
+    if not entry or entry.get("settings") != fingerprint or is_unsafe(input_problem(doc)):
         return False
     if not all((out / rel).exists() for rel in entry.get("outputs", {})):
         return False
@@ -92,9 +95,23 @@ def _unchanged(
 def run_documents(
     docs: list[DocumentSource], out: Path, settings: Settings
 ) -> list[stages.DocumentResult]:
-    """The body of the batch flow (kept apart so other flows can reuse it)."""
+    """The body of the batch flow (kept apart so other flows can reuse it). It holds the output
+    folder's lock throughout, and first cleans up whatever a killed run left behind."""
+    with output_lock(out):
+        recovered = recover(out)
+        if recovered:
+            get_run_logger().warning("%s: recovered after an interrupted run: %s", out,
+                                     recovered.summary())  # fmt: skip
+        return _run_documents(docs, out, settings)
+
+
+def _run_documents(
+    docs: list[DocumentSource], out: Path, settings: Settings
+) -> list[stages.DocumentResult]:
     logger = get_run_logger()
-    out.mkdir(parents=True, exist_ok=True)
+    for doc in [d for d in docs if holds_output(d, out)]:
+        logger.warning("%s is the output folder (or holds it): not a document", doc.path)
+        docs = [d for d in docs if d is not doc]
     manifest = read_manifest(out)
     fingerprint = settings.fingerprint()
     todo, results = [], []
@@ -111,6 +128,12 @@ def run_documents(
     progress.start(len(todo), 0)
 
     def quarantine(doc: DocumentSource, exc: BaseException) -> None:
+        if is_environment_fault(exc):  # not the document's fault: nothing written, retried later
+            logger.error("%s failed (input left in place; run again): %s", doc.doc_id, exc)
+            results.append(stages.DocumentResult(doc_id=doc.doc_id, status="failed", pages=0,
+                                                 reason=f"{type(exc).__name__}: {exc}"))  # fmt: skip
+            progress.document_done(doc.doc_id, "failed")
+            return
         logger.warning("%s quarantined: %s", doc.doc_id, exc)
         try:
             res = (
@@ -176,7 +199,10 @@ def run_documents(
             )
         except Exception as exc:
             quarantine(doc, exc)
-    compact_manifest(out)
+    try:
+        compact_manifest(out)
+    except OutputError as exc:  # the appended lines are still there; the next run compacts
+        logger.error("the manifest could not be compacted: %s", exc)
     return results
 
 
@@ -191,4 +217,5 @@ def batch_flow(inputs: list[str], out: str, settings: Settings) -> list[stages.D
 def run_batch(inputs: list[Path], out: Path, settings: Settings) -> list[stages.DocumentResult]:
     runner: Any = ThreadPoolTaskRunner(max_workers=settings.ocr.workers)
     configured = batch_flow.with_options(task_runner=runner)
-    return configured([str(p) for p in inputs], str(out), settings)
+    with output_lock(out):  # a busy output folder is refused before any flow run starts
+        return configured([str(p) for p in inputs], str(out), settings)

@@ -2,12 +2,16 @@
 
 Exit codes: 0 the run completed (quarantined documents included); 1 internal error;
 2 bad usage or configuration; 3 Tesseract missing or older than 5.0; 4 a language pack is
-missing; 5 no input documents found. `validate`: 0 every document would be published; 6 some
-need review; 7 some output files are unreadable or disagree with each other (quarantine).
+missing; 5 no input documents found; 6 another run is using the output folder; 7 the Prefect API
+in PREFECT_API_URL is unreachable (at start, or it went away during the run); 8 the run finished
+but some documents could not be written (disk full, read-only...): their inputs are untouched,
+run again. `validate`: 0 every document would be published; 10 some need review; 11 some output
+files are unreadable or disagree with each other (quarantine).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import Counter
@@ -22,7 +26,8 @@ from rich.table import Table
 from flows.environment import apply_defaults
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_TESSERACT, EXIT_LANGUAGE, EXIT_NO_INPUT = 0, 1, 2, 3, 4, 5
-EXIT_REVIEW, EXIT_INVALID = 6, 7
+EXIT_BUSY, EXIT_API, EXIT_INCOMPLETE = 6, 7, 8
+EXIT_REVIEW, EXIT_INVALID = 10, 11
 
 app = typer.Typer(
     help="Digitise scanned IP documents into validated WIPO ST.96 XML and JSON.",
@@ -94,7 +99,7 @@ def run(
 
     from flows.discover import discover
     from flows.settings import load_settings
-    from ocr.errors import FatalError
+    from ocr.errors import FatalError, IpdError
     from ocr.tesseract import check_languages, probe
 
     try:
@@ -110,14 +115,18 @@ def run(
     if not docs:
         console.print("[red]error:[/red] no documents found in the inputs")
         raise typer.Exit(EXIT_NO_INPUT)
+    from flows.faults import check_prefect_api
+
     try:
         info = probe(settings.ocr.tesseract_cmd)
         check_languages(settings.ocr.lang, info)
+        check_prefect_api()
     except FatalError as exc:
         console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(exc.exit_code) from exc
 
     from flows.batch import run_batch
+    from flows.faults import is_api_failure
     from flows.progress import set_sink
 
     started = time.perf_counter()
@@ -132,6 +141,23 @@ def run(
         set_sink(BarSink(progress))
         try:
             results = run_batch(inputs, out, settings)
+        except IpdError as exc:  # e.g. the output folder is busy or cannot be written at all
+            console.print(f"[red]error:[/red] {exc.message}")
+            code = exc.exit_code if isinstance(exc, FatalError) else EXIT_INCOMPLETE
+            raise typer.Exit(code) from exc
+        except Exception as exc:
+            if not is_api_failure(exc):
+                raise
+            console.print(
+                f"[red]error:[/red] the Prefect API became unreachable during the run ({exc}). "
+                f"Documents finished so far are in {out} and its manifest; nothing else was "
+                "written. Run the same command again to finish the rest."
+            )
+            # Prefect would now spend ~7 s per queued event trying to reach the API before the
+            # process may exit (minutes); our outputs are already durable, so leave at once.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_API)
         finally:
             set_sink(None)
     seconds = time.perf_counter() - started
@@ -149,6 +175,12 @@ def run(
         if r.status != "published" and r.reason:
             console.print(f"  {r.status:<10} {r.doc_id}: {r.reason[:160]}")
     console.print(f"outputs in {out.resolve()} (manifest: {out / 'manifest.jsonl'})")
+    if counts["failed"]:
+        console.print(
+            f"[red]error:[/red] {counts['failed']} document(s) could not be written (see above); "
+            "their inputs are untouched: run again once the cause is fixed"
+        )
+        raise typer.Exit(EXIT_INCOMPLETE)
 
 
 @app.command("eval")

@@ -18,6 +18,8 @@ MAX_ID_LENGTH = 80
 class DocumentSource:
     doc_id: str
     path: Path
+    root: Path | None = None
+    """The input folder the document was found in: nothing it leads to may be outside it."""
 
 
 def safe_id(name: str) -> str:
@@ -36,21 +38,24 @@ def discover(inputs: list[Path]) -> list[DocumentSource]:
     """Documents in a stable order. A file is a document; in a folder, each file is a document
     and each sub-folder is one multi-page document. Hidden entries are skipped; anything else is
     tried (a bad file is quarantined later with a reason, never silently dropped)."""
-    found: list[Path] = []
+    found: list[tuple[Path, Path | None]] = []
     for given in inputs:
         if given.is_dir():
             found.extend(
-                child
+                (child, given)
                 for child in sorted(given.iterdir(), key=lambda p: natural_key(p.name))
                 if not child.name.startswith(".")
             )
         else:
-            found.append(given)
-    seen: dict[str, int] = {}
+            found.append((given, None))
+    taken: set[str] = set()  # compared case-insensitively: outputs may sit on such a disk
     docs = []
-    for path in found:
+    for path, root in found:
         base = safe_id(_stem(path))
-        n = seen.get(base, 0) + 1
-        seen[base] = n
-        docs.append(DocumentSource(base if n == 1 else f"{base}-{n}", path))
+        doc_id, n = base, 1
+        while doc_id.lower() in taken:
+            n += 1
+            doc_id = f"{base}-{n}"
+        taken.add(doc_id.lower())
+        docs.append(DocumentSource(doc_id, path, root))
     return docs

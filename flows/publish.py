@@ -69,11 +69,19 @@ def _inside(out: Path, target: Path) -> Path:
 
 @contextlib.contextmanager
 def staged_document(out: Path, status: str, doc_id: str) -> Iterator[Path]:
-    """Yield a staging folder; on success it replaces out/<status>/<doc_id> in one rename."""
+    """Yield a staging folder; on success it replaces out/<status>/<doc_id> in one rename.
+
+    A previous output of the document (in any status folder) is first moved aside to
+    `.staging/<doc_id>.<token>.old` and deleted only once the new folder is in place: a crash in
+    between leaves it there for `flows.recovery` to put back.
+    """
     assert status in STATUSES
+    if not doc_id or "/" in doc_id or doc_id in (".", ".."):
+        raise OutputError(f"refusing to write a document with id {doc_id!r}")
     staging_root = out / ".staging"
     staging = _inside(out, staging_root / f"{doc_id}.{uuid.uuid4().hex[:8]}")
     final = _inside(out, out / status / doc_id)
+    trash: list[Path] = []
     try:
         staging.mkdir(parents=True)
         yield staging
@@ -81,20 +89,36 @@ def staged_document(out: Path, status: str, doc_id: str) -> Iterator[Path]:
             if file.is_file() and not file.is_symlink():
                 with file.open("rb") as fh:
                     os.fsync(fh.fileno())
+        _fsync_dir(staging)
         final.parent.mkdir(parents=True, exist_ok=True)
         for other in STATUSES:
-            old = out / other / doc_id
+            old = _inside(out, out / other / doc_id)
             if old.exists():
-                trash = staging_root / f"{doc_id}.{uuid.uuid4().hex[:8]}.old"
-                os.replace(old, trash)
-                shutil.rmtree(trash, ignore_errors=True)
+                aside = staging_root / f"{doc_id}.{uuid.uuid4().hex[:8]}.old"
+                os.replace(old, aside)
+                trash.append(aside)
         os.replace(staging, final)
         _fsync_dir(final.parent)
     except OSError as exc:
+        for aside in trash:  # put the previous outputs back where they were
+            with contextlib.suppress(OSError):
+                if not final.exists():
+                    os.replace(aside, out / _status_of(aside) / doc_id)
         raise OutputError(f"cannot place outputs of {doc_id}: {exc.strerror or exc}") from exc
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+    for aside in trash:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def _status_of(folder: Path) -> str:
+    """The status a document output folder was published under (from its report.json)."""
+    try:
+        status = json.loads((folder / "report.json").read_bytes()).get("status")
+    except (OSError, ValueError, AttributeError):
+        return "review"
+    return status if status in STATUSES else "review"
 
 
 def outputs_with_hashes(folder: Path, out: Path) -> dict[str, str]:
@@ -107,15 +131,43 @@ def outputs_with_hashes(folder: Path, out: Path) -> dict[str, str]:
 
 def append_manifest(out: Path, entry: dict[str, Any]) -> None:
     """One JSON line per document; a later line for the same doc_id supersedes earlier ones."""
-    line = (json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    line = (json.dumps(printable(entry), sort_keys=True, ensure_ascii=False) + "\n").encode()
     try:
         with (out / MANIFEST).open("ab") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
+            if fh.tell() > 0 and _last_byte(out / MANIFEST) != b"\n":
+                line = b"\n" + line  # a line torn by a crash must not swallow this one
             fh.write(line)
             fh.flush()
             os.fsync(fh.fileno())
     except OSError as exc:
         raise OutputError(f"cannot append to the manifest: {exc.strerror or exc}") from exc
+
+
+def _last_byte(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1)
+
+
+def printable(value: Any) -> Any:
+    """The same data with every string encodable as UTF-8: a file name that is not valid UTF-8
+    (held by Python as lone surrogates) shows its odd bytes as \\xNN instead of breaking JSON."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            try:
+                raw = value.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                return value.encode("utf-8", "backslashreplace").decode("utf-8")
+            return raw.decode("utf-8", "backslashreplace")
+        return value
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(v) for v in value]
+    return value
 
 
 def read_manifest(out: Path) -> dict[str, dict[str, Any]]:
@@ -143,11 +195,29 @@ def compact_manifest(out: Path) -> None:
     write_atomic(out / MANIFEST, data.encode("utf-8"))
 
 
-def copy_input(source: Path, dest_folder: Path) -> Path:
-    """Copy an original input (file or folder document) into a quarantine folder, never a link."""
-    target = dest_folder / source.name
-    if source.is_dir():
-        shutil.copytree(source, target, symlinks=False)
-    else:
+def copy_input(source: Path, dest_folder: Path, root: Path | None = None) -> list[str]:
+    """Copy an original input (file or folder document) into a quarantine folder, never a link.
+
+    Inside a folder, a link leading out of `root` (default: the folder) and anything that is not
+    a regular file or folder (a FIFO would block the copy) are skipped; their names are returned.
+    A name that is not valid UTF-8 is stored with its odd bytes written as \\xNN."""
+    target = dest_folder / printable(source.name)
+    if not source.is_dir():
         shutil.copy2(source, target, follow_symlinks=True)
-    return target
+        return []
+    fence = (root or source).resolve()
+    skipped: list[str] = []
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        out = set()
+        for name in names:
+            path = Path(folder) / name
+            if (path.is_symlink() and not path.resolve().is_relative_to(fence)) or not (
+                path.is_file() or path.is_dir()
+            ):
+                out.add(name)
+                skipped.append(printable(path.relative_to(source).as_posix()))
+        return out
+
+    shutil.copytree(source, target, symlinks=False, ignore=ignore)
+    return skipped

@@ -16,19 +16,22 @@ import cv2
 from pydantic import BaseModel, ConfigDict
 
 from flows.discover import DocumentSource
+from flows.faults import ENVIRONMENT_ERRNOS
 from flows.fulltext_outputs import with_drawing_images, write_extras
+from flows.inputs import check_input, input_problem, is_unsafe
 from flows.pageimages import ink_outside_words
 from flows.publish import (
     append_manifest,
     copy_input,
     outputs_with_hashes,
+    printable,
     sha256_path,
     staged_document,
     write_atomic,
 )
 from flows.settings import Settings
 from mapping.document import build_document
-from ocr.errors import InputError, IpdError
+from ocr.errors import IpdError, OutputError
 from ocr.ingest import IngestLimits, iter_pages
 from ocr.models import PageOcr, PreprocessReport
 from ocr.preprocess import PreprocessOptions, preprocess
@@ -75,10 +78,7 @@ def work_folder(out: Path, doc_id: str) -> Path:
 def prepare_document(doc: DocumentSource, out: Path, settings: Settings) -> PreparedDocument:
     """Decode every page, preprocess it and store it (PGM: no encoding cost) for the OCR tasks."""
     started = time.perf_counter()
-    if doc.path.is_symlink() and not doc.path.exists():
-        raise InputError(f"{doc.path.name} is a broken symbolic link", reason="broken-link")
-    if not doc.path.exists():
-        raise InputError(f"{doc.path} does not exist", reason="missing-input")
+    check_input(doc)  # links leaving the input folder, FIFOs, nested folders: refused unread
     digest = sha256_path(doc.path)
     limits = IngestLimits(
         max_pixels=settings.limits.max_pixels,
@@ -90,13 +90,20 @@ def prepare_document(doc: DocumentSource, out: Path, settings: Settings) -> Prep
     opts = PreprocessOptions(**settings.preprocess.options())
     work = work_folder(out, doc.doc_id)
     shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    try:
+        work.mkdir(parents=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {work}: {exc.strerror or exc}") from exc
     pages, reports = [], []
     for page in iter_pages(doc.path, limits):
         ready, report = preprocess(page, opts)
         path = work / f"page-{page.index + 1:04d}.pgm"
-        if not cv2.imwrite(str(path), ready.pixels):
-            raise IpdError(f"cannot write the work image {path}", reason="work-write-failed")
+        try:
+            written = cv2.imwrite(str(path), ready.pixels)
+        except cv2.error:
+            written = False
+        if not written:  # disk full or read-only: not the input's fault
+            raise OutputError(f"cannot write the work image {path}", reason="work-write-failed")
         pages.append(PreparedPage(index=page.index, path=path, dpi=ready.dpi))
         reports.append(report)
     return PreparedDocument(
@@ -255,26 +262,39 @@ def quarantine_document(
     else:  # an unexpected bug must not stop the batch either
         err = {"error_type": type(error).__name__, "stage": "pipeline", "reason": "internal-error",
                "retryable": False, "message": str(error) or repr(error)}  # fmt: skip
+    # An input that is unsafe to read (a link out of the inbox, a FIFO...) is neither hashed nor
+    # copied: the record says what it was instead. A folder is copied without its unsafe entries.
+    unsafe = is_unsafe(input_problem(doc))
     try:
-        digest = sha256_path(doc.path) if doc.path.exists() else None
+        digest = None if unsafe else sha256_path(doc.path)
     except OSError:
         digest = None
-    body = {
+    body: dict[str, Any] = {
         "doc_id": doc.doc_id,
         "status": "quarantine",
         "source": {"path": str(doc.path), "sha256": digest},
         "settings": settings.fingerprint(),
         "error": err,
     }
+    if doc.path.is_symlink():
+        body["source"]["link_target"] = str(doc.path.readlink())
+    copyable = not unsafe or (doc.path.is_dir() and not doc.path.is_symlink())
     with staged_document(out, "quarantine", doc.doc_id) as staging:
-        if doc.path.exists():
+        if copyable:
             try:
-                copy_input(doc.path, staging)
+                skipped = copy_input(doc.path, staging, doc.root)
             except OSError as exc:
+                if exc.errno in ENVIRONMENT_ERRNOS:  # disk full, read-only: not the input
+                    raise OutputError(f"cannot copy {doc.path.name}: {exc.strerror}") from exc
                 body["copy_error"] = str(exc)
+            else:
+                if skipped:
+                    body["copy_skipped"] = skipped
+        else:
+            body["copy_error"] = "not copied: the input is not safe to read"
         write_atomic(staging / "report.json", _json_bytes(body))
-        (staging / "REASON.txt").write_text(
-            f"{err['reason']}: {err['message']}\n", encoding="utf-8"
+        write_atomic(
+            staging / "REASON.txt", printable(f"{err['reason']}: {err['message']}\n").encode()
         )
     folder = Path("quarantine") / doc.doc_id
     append_manifest(
@@ -290,10 +310,11 @@ def quarantine_document(
     )
     shutil.rmtree(work_folder(out, doc.doc_id), ignore_errors=True)
     return DocumentResult(
-        doc_id=doc.doc_id, status="quarantine", pages=0, reason=f"{err['reason']}: {err['message']}",
-        folder=folder.as_posix(),
+        doc_id=doc.doc_id, status="quarantine", pages=0,
+        reason=printable(f"{err['reason']}: {err['message']}"), folder=folder.as_posix(),
     )  # fmt: skip
 
 
 def _json_bytes(data: dict[str, Any]) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+    text = json.dumps(printable(data), ensure_ascii=False, sort_keys=True, indent=1)
+    return (text + "\n").encode("utf-8")

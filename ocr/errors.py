@@ -46,6 +46,13 @@ class UnsupportedFormatError(InputError):
     reason = "unsupported-format"
 
 
+class UnsafeInputError(InputError):
+    """An entry that must not be read: a link leaving its input folder, a FIFO or device, a
+    folder inside a folder document. It is quarantined without following or copying it."""
+
+    reason = "unsafe-input"
+
+
 class LimitExceededError(InputError):
     """The input is readable but breaks a configured limit (pixels per page, pages per document)."""
 
@@ -82,6 +89,18 @@ class OutputError(IpdError):
     retryable = True
 
 
+class UntrustedXmlError(IpdError, ValueError):
+    """XML from outside was refused: not well-formed, too large, or with a DOCTYPE (entities,
+    external DTDs). `line` is where the parser stopped, when it says."""
+
+    stage = "validate"
+    reason = "refused-xml"
+
+    def __init__(self, message: str, *, reason: str | None = None, line: int | None = None):
+        super().__init__(message, reason=reason)
+        self.line = line
+
+
 # --- fatal errors: the run cannot proceed at all -----------------------------------------------
 
 
@@ -111,3 +130,19 @@ class ConfigError(FatalError):
     stage = "startup"
     reason = "bad-configuration"
     exit_code = 2
+
+
+class OutputBusyError(FatalError):
+    """Another run holds the output folder's lock (two runs must not share one output folder)."""
+
+    stage = "startup"
+    reason = "output-busy"
+    exit_code = 6
+
+
+class OrchestratorUnreachableError(FatalError):
+    """The Prefect API named in PREFECT_API_URL does not answer (at start, or it went away)."""
+
+    stage = "orchestration"
+    reason = "prefect-api-unreachable"
+    exit_code = 7

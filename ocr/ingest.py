@@ -6,7 +6,10 @@ before the pixels are decoded, so a decompression bomb or a 2,000-page TIFF cost
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,12 +18,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ocr.errors import InputError, LimitExceededError, UnsupportedFormatError
+from ocr.errors import InputError, LimitExceededError, UnsafeInputError, UnsupportedFormatError
 from ocr.models import PageImage
 
 IMAGE_FORMATS = {"png", "jpeg", "tiff"}
 SUPPORTED_FORMATS = IMAGE_FORMATS | {"pdf"}
 PLAUSIBLE_DPI = (70.0, 1200.0)
+
+PDFIUM_LOCK = threading.Lock()
+"""PDFium is not thread-safe, not even across documents: every call into it holds this lock."""
 
 
 @dataclass(frozen=True)
@@ -62,11 +68,43 @@ def natural_key(name: str) -> list[object]:
 
 
 def page_files(folder: Path) -> list[Path]:
-    """The page images of a folder document, in natural order (hidden files ignored)."""
-    return sorted(
-        (p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")),
-        key=lambda p: natural_key(p.name),
-    )
+    """The page images of a folder document, in natural order (hidden files ignored).
+
+    A folder inside a folder document, or a FIFO/device/socket, is refused rather than skipped:
+    nothing in an input is silently left out."""
+    files = []
+    for p in folder.iterdir():
+        if p.name.startswith("."):
+            continue
+        if p.is_dir():
+            raise InputError(
+                f"folder document {folder.name} holds a folder ({p.name}); a folder document is "
+                "one flat folder of page images",
+                reason="nested-folder",
+            )
+        files.append(p)
+    return sorted(files, key=lambda p: natural_key(p.name))
+
+
+def check_regular_file(path: Path) -> None:
+    """Refuse what is not a regular file (a FIFO would block the reader forever)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError as exc:
+        if path.is_symlink():
+            raise InputError(
+                f"{path.name} is a broken symbolic link", reason="broken-link"
+            ) from exc
+        raise InputError(f"{path.name} does not exist", reason="missing-input") from exc
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {path.name}: {exc.strerror or exc}", reason="io-error"
+        ) from exc
+    if not stat.S_ISREG(mode):
+        raise UnsafeInputError(
+            f"{path.name} is not a regular file (a FIFO, socket or device); it is not read",
+            reason="not-a-regular-file",
+        )
 
 
 def iter_pages(source: Path, limits: IngestLimits | None = None) -> Iterator[PageImage]:
@@ -102,6 +140,7 @@ def count_pages(source: Path, limits: IngestLimits | None = None) -> int:
 
 
 def _iter_file(path: Path, limits: IngestLimits, first_index: int) -> Iterator[PageImage]:
+    check_regular_file(path)
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise LimitExceededError(f"{path.name} is {size} bytes, over max_file_bytes")
@@ -113,18 +152,17 @@ def _iter_file(path: Path, limits: IngestLimits, first_index: int) -> Iterator[P
 
 
 def _open_image(path: Path) -> Image.Image:
+    """Open (read the header only). Our own max_pixels check follows, before any decoding;
+    PIL's built-in bomb check (an error above ~179 MP) is reported as the limit it is."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             return Image.open(path)
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-        OSError,
-        SyntaxError,
-        ValueError,
-    ) as exc:
+    except Image.DecompressionBombError as exc:
+        raise LimitExceededError(
+            f"{path.name} declares too many pixels (decompression bomb?): {exc}"
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise InputError(f"{path.name} cannot be decoded: {exc}", reason="corrupt-image") from exc
 
 
@@ -208,51 +246,96 @@ def to_gray(img: Image.Image) -> np.ndarray:
 def _pdf_page_count(path: Path) -> int:
     import pypdfium2 as pdfium
 
-    try:
-        pdf = pdfium.PdfDocument(str(path))
-    except pdfium.PdfiumError as exc:
-        raise InputError(f"{path.name} is not a readable PDF: {exc}", reason="corrupt-pdf") from exc
-    try:
-        return len(pdf)
-    finally:
-        pdf.close()
+    with PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError as exc:
+            raise _pdf_open_error(path, exc) from exc
+        try:
+            return len(pdf)
+        finally:
+            pdf.close()
+
+
+def _pdf_open_error(path: Path, exc: Exception) -> InputError:
+    """Why PDFium refused a file. Its error code is not reset between calls (a PDF with no pages
+    fails with whatever the previous failure was), so look at the file itself too."""
+    head, tail = _pdf_ends(path)
+    if b"/Encrypt" in tail or b"/Encrypt" in head:
+        return InputError(
+            f"{path.name} is an encrypted (password-protected) PDF; remove the password first",
+            reason="encrypted-pdf",
+        )
+    data = head + tail
+    if re.search(rb"/Count\s+0\b", data) and not re.search(rb"/Count\s+[1-9]", data):
+        return InputError(f"{path.name} is a PDF with no pages", reason="empty-pdf")
+    return InputError(
+        f"{path.name} is not a readable PDF (damaged or truncated): {exc}", reason="corrupt-pdf"
+    )
+
+
+def _pdf_ends(path: Path, size: int = 1 << 20) -> tuple[bytes, bytes]:
+    with path.open("rb") as fh:
+        head = fh.read(size)
+        fh.seek(0, os.SEEK_END)
+        end = fh.tell()
+        fh.seek(max(len(head), end - size))
+        return head, fh.read(size)
 
 
 def _iter_pdf(path: Path, limits: IngestLimits, first_index: int) -> Iterator[PageImage]:
     import pypdfium2 as pdfium
 
-    try:
-        pdf = pdfium.PdfDocument(str(path))
-    except pdfium.PdfiumError as exc:
-        reason = "encrypted-pdf" if "password" in str(exc).lower() else "corrupt-pdf"
-        raise InputError(f"{path.name} is not a readable PDF: {exc}", reason=reason) from exc
-    try:
+    with PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError as exc:
+            raise _pdf_open_error(path, exc) from exc
         n = len(pdf)
+    try:
         if n == 0:
-            raise InputError(f"{path.name} has no pages", reason="empty-pdf")
+            raise InputError(f"{path.name} is a PDF with no pages", reason="empty-pdf")
         if first_index + n > limits.max_pages:
             raise LimitExceededError(
                 f"{path.name} has {n} pages, over the limit of {limits.max_pages} (max_pages)"
             )
         scale = limits.pdf_dpi / 72.0
         for i in range(n):
-            page = pdf[i]
-            try:
-                w_pt, h_pt = page.get_size()
-                if (w_pt * scale) * (h_pt * scale) > limits.max_pixels:
-                    raise LimitExceededError(
-                        f"{path.name} page {i + 1} is {w_pt:.0f}x{h_pt:.0f} pt; at "
-                        f"{limits.pdf_dpi:.0f} dpi that is over max_pixels ({limits.max_pixels})"
-                    )
-                bitmap = page.render(scale=scale, grayscale=True)
-                pil = bitmap.to_pil()
-                pixels = to_gray(pil)
-            except pdfium.PdfiumError as exc:
-                raise InputError(
-                    f"{path.name} page {i + 1} cannot be rendered: {exc}", reason="corrupt-pdf"
-                ) from exc
-            finally:
-                page.close()
+            with PDFIUM_LOCK:
+                pixels = _render_pdf_page(pdf, i, path, limits, scale)
             yield PageImage(first_index + i, pixels, limits.pdf_dpi, "pdf-render")
     finally:
-        pdf.close()
+        with PDFIUM_LOCK:
+            pdf.close()
+
+
+def _render_pdf_page(
+    pdf: object, i: int, path: Path, limits: IngestLimits, scale: float
+) -> np.ndarray:
+    """Render page i in grey (the caller holds PDFIUM_LOCK); the page size is checked first."""
+    import pypdfium2 as pdfium
+
+    try:
+        page = pdf[i]  # type: ignore[index]
+    except pdfium.PdfiumError as exc:
+        raise InputError(
+            f"{path.name} page {i + 1} cannot be loaded: {exc}", reason="corrupt-pdf"
+        ) from exc
+    try:
+        w_pt, h_pt = page.get_size()
+        if (w_pt * scale) * (h_pt * scale) > limits.max_pixels:
+            raise LimitExceededError(
+                f"{path.name} page {i + 1} is {w_pt:.0f}x{h_pt:.0f} pt; at "
+                f"{limits.pdf_dpi:.0f} dpi that is over max_pixels ({limits.max_pixels})"
+            )
+        bitmap = page.render(scale=scale, grayscale=True)
+        try:
+            return to_gray(bitmap.to_pil())
+        finally:
+            bitmap.close()
+    except pdfium.PdfiumError as exc:
+        raise InputError(
+            f"{path.name} page {i + 1} cannot be rendered: {exc}", reason="corrupt-pdf"
+        ) from exc
+    finally:
+        page.close()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import os
 import re
+import signal
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,9 +57,13 @@ def probe(cmd: str = "tesseract") -> TesseractInfo:
         languages = frozenset(pytesseract.get_languages(config=""))
     except (pytesseract.TesseractNotFoundError, FileNotFoundError) as exc:
         raise TesseractMissingError(f"Tesseract was not found ({cmd}); {INSTALL_HINT}") from exc
-    except (pytesseract.TesseractError, OSError) as exc:
+    except (pytesseract.TesseractError, OSError, subprocess.SubprocessError) as exc:
         raise TesseractMissingError(
             f"Tesseract ({cmd}) does not run: {exc}; {INSTALL_HINT}"
+        ) from exc
+    except SystemExit as exc:  # pytesseract exits the process on a version it cannot parse
+        raise TesseractMissingError(
+            f"{cmd} does not answer like Tesseract ({exc}); {INSTALL_HINT}"
         ) from exc
     match = re.match(r"(\d+)\.(\d+)", version)
     if not match or (int(match[1]), int(match[2])) < MIN_VERSION:
@@ -94,22 +100,29 @@ class TesseractEngine:
         config = f"--psm {self.psm} --dpi {round(dpi)} -c preserve_interword_spaces=0"
         started = time.perf_counter()
         try:
-            tsv = pytesseract.image_to_data(
-                str(image), lang=self.lang, config=config, timeout=self.timeout
+            raw = pytesseract.image_to_data(
+                str(image),
+                lang=self.lang,
+                config=config,
+                timeout=self.timeout,
+                output_type=pytesseract.Output.BYTES,
             )
+        except pytesseract.TesseractError as exc:  # a RuntimeError too: must come first
+            raise _tesseract_failure(exc, index, self.lang) from exc
         except RuntimeError as exc:
             if "timeout" in str(exc).lower():
                 raise OcrTimeoutError(
-                    f"Tesseract took longer than {self.timeout:.0f} s on page {index + 1}"
+                    f"Tesseract took longer than {self.timeout:.0f} s on page {index + 1} "
+                    "(ocr.timeout) and was stopped"
                 ) from exc
             raise OcrError(f"Tesseract failed on page {index + 1}: {exc}") from exc
-        except pytesseract.TesseractError as exc:
+        except FileNotFoundError as exc:  # exit 0 but no TSV written: do not trust exit codes
             raise OcrError(
-                f"Tesseract failed on page {index + 1} (exit {exc.status}): {exc.message}",
-                reason="ocr-crashed",
+                f"Tesseract produced no output for page {index + 1}", reason="ocr-no-output"
             ) from exc
         except OSError as exc:
             raise OcrError(f"Tesseract could not be run on page {index + 1}: {exc}") from exc
+        tsv = raw.decode("utf-8", errors="replace")  # invalid UTF-8 never reaches the outputs
         words, (width, height) = parse_tsv(tsv)
         if width == 0:
             raise OcrError(
@@ -128,8 +141,35 @@ class TesseractEngine:
         )
 
 
+_LANGUAGE_FAILURE = re.compile(
+    r"Failed loading language|Error opening data file|could not initialize tesseract", re.I
+)
+
+
+def _tesseract_failure(exc: pytesseract.TesseractError, index: int, lang: str) -> Exception:
+    """A typed error from a failed Tesseract process: a missing language pack concerns the whole
+    run (fatal), a crash (killed by a signal, or a non-zero exit) concerns this page."""
+    message = str(exc.message or "").strip()
+    if _LANGUAGE_FAILURE.search(message):
+        return LanguageMissingError(
+            f"Tesseract cannot load language data for {lang!r}: {message[:300]}"
+        )
+    status = exc.status
+    if isinstance(status, int) and status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = f"signal {-status}"
+        what, reason = f"crashed ({name})", "ocr-crashed"
+    else:
+        what, reason = f"failed (exit {status})", "ocr-failed"
+    detail = f": {message[:300]}" if message else ""
+    return OcrError(f"Tesseract {what} on page {index + 1}{detail}", reason=reason)
+
+
 def parse_tsv(tsv: str) -> tuple[list[Word], tuple[int, int]]:
-    """Parse Tesseract's TSV output: word rows (level 5) with text, and the page size (level 1)."""
+    """Parse Tesseract's TSV output: word rows (level 5) with text, and the page size (level 1).
+    Rows that do not parse are skipped (the output of a misbehaving process is not trusted)."""
     words: list[Word] = []
     size = (0, 0)
     lines = tsv.splitlines()
@@ -137,25 +177,27 @@ def parse_tsv(tsv: str) -> tuple[list[Word], tuple[int, int]]:
         cols = row.split("\t")
         if len(cols) < 12:
             continue
-        level = cols[0]
-        left, top, width, height = (int(c) for c in cols[6:10])
-        if level == "1":
-            size = (width, height)
-            continue
-        text = cols[11].strip()
-        if level != "5" or not text:
-            continue
-        conf = float(cols[10])
-        words.append(
-            Word(
+        try:
+            level = cols[0]
+            left, top, width, height = (int(c) for c in cols[6:10])
+            if level == "1":
+                size = (max(width, 0), max(height, 0))
+                continue
+            text = cols[11].strip()
+            if level != "5" or not text:
+                continue
+            conf = float(cols[10])
+            word = Word(
                 text=text,
                 bbox=(left, top, left + width, top + height),
-                confidence=max(0.0, min(1.0, conf / 100.0)),
+                confidence=max(0.0, min(1.0, conf / 100.0)) if conf == conf else 0.0,
                 block=int(cols[2]),
                 par=int(cols[3]),
                 line=int(cols[4]),
             )
-        )
+        except ValueError:
+            continue
+        words.append(word)
     return words, size
 
 

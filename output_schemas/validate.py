@@ -170,6 +170,21 @@ def check_rules(
     return out
 
 
+def check_text_found(doc: IPDocument) -> list[Finding]:
+    """A readable scan without any text (blank, all black, or only a drawing) goes to review
+    with this reason first: a person decides whether it was a separator sheet or a bad scan."""
+    if any(p.kind != "blank" for p in doc.pages):
+        return []
+    return [
+        Finding(
+            severity="review",
+            rule="no-text",
+            message=f"no text found on any of the {len(doc.pages)} page(s) (blank, all black, "
+            "or a drawing only?)",
+        )
+    ]
+
+
 def gate(
     doc: IPDocument,
     xml: etree._ElementTree,
@@ -182,7 +197,7 @@ def gate(
     min_document_confidence: float = 0.9,
     max_low_confidence_share: float = 0.03,
 ) -> ValidationReport:
-    findings = check_st96(xml) + check_json(data)
+    findings = check_text_found(doc) + check_st96(xml) + check_json(data)
     if st36 is not None:
         findings += check_st36(st36)
     findings += check_rules(
