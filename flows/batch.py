@@ -7,19 +7,23 @@ Tesseract process per worker). Any failure of a document ends in quarantine; the
 
 from __future__ import annotations
 
+import hashlib
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner
 
 from flows import stages
+from flows.artifacts import UNCHANGED, RunProgress, publish_results
 from flows.discover import DocumentSource, discover
 from flows.progress import sink
 from flows.publish import compact_manifest, read_manifest, sha256_path
+from flows.runners import ensure_ocr_limit, make_task_runner, ocr_slot
 from flows.settings import Settings
 from ocr.errors import IpdError
 from ocr.models import PageOcr
@@ -31,9 +35,26 @@ def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
         state.result()
     except IpdError as exc:
         return exc.retryable
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError):
+        return False
+    except OSError:  # an I/O error (network share, full disk) may pass
+        return True
     except Exception:
         return False
     return False
+
+
+def _page_cache_key(context: Any, parameters: dict[str, Any]) -> str | None:
+    """The preprocessed page's content (a function of the input's bytes and the settings) plus
+    the settings fingerprint: a re-run does not OCR a page again, and any change to the input,
+    the settings or the preprocessing code gives a new key."""
+    page, settings = parameters["page"], parameters["settings"]
+    try:
+        digest = hashlib.sha256(page.path.read_bytes()).hexdigest()
+    except OSError:
+        return None  # no key, no caching: the task itself reports the problem
+    # index and dpi are not in the image bytes but are in the result (a blank page may recur)
+    return f"ocr-page-{digest}-p{page.index}-{page.dpi:g}dpi-{settings.fingerprint()}"
 
 
 @task(name="prepare", cache_policy=NO_CACHE)
@@ -51,12 +72,15 @@ def prepare_task(
 
 @task(
     name="ocr-page",
-    cache_policy=NO_CACHE,
+    cache_key_fn=_page_cache_key,
+    cache_expiration=timedelta(days=30),
+    persist_result=True,
     retry_condition_fn=_retry_transient,
     retry_delay_seconds=1,
 )
 def ocr_task(page: stages.PreparedPage, settings: Settings) -> PageOcr:
-    return stages.ocr_page(page, settings)
+    with ocr_slot():
+        return stages.ocr_page(page, settings)
 
 
 @task(name="finish", cache_policy=NO_CACHE)
@@ -94,6 +118,7 @@ def run_documents(
 ) -> list[stages.DocumentResult]:
     """The body of the batch flow (kept apart so other flows can reuse it)."""
     logger = get_run_logger()
+    batch_started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     manifest = read_manifest(out)
     fingerprint = settings.fingerprint()
@@ -102,12 +127,12 @@ def run_documents(
         if _unchanged(doc, out, manifest, fingerprint):
             entry = manifest[doc.doc_id]
             results.append(stages.DocumentResult(doc_id=doc.doc_id, status=entry["status"], pages=0,
-                                                 reason="unchanged since the last run"))  # fmt: skip
+                                                 reason=UNCHANGED, folder=f"{entry['status']}/{doc.doc_id}"))  # fmt: skip
         else:
             todo.append(doc)
     if len(results):
         logger.info("%d document(s) unchanged since the last run: skipped", len(results))
-    progress = sink()
+    progress = RunProgress(sink())
     progress.start(len(todo), 0)
 
     def quarantine(doc: DocumentSource, exc: BaseException) -> None:
@@ -177,6 +202,8 @@ def run_documents(
         except Exception as exc:
             quarantine(doc, exc)
     compact_manifest(out)
+    progress.finish()
+    publish_results(results, out, time.perf_counter() - batch_started)
     return results
 
 
@@ -188,7 +215,10 @@ def batch_flow(inputs: list[str], out: str, settings: Settings) -> list[stages.D
     return run_documents(docs, Path(out), settings)
 
 
-def run_batch(inputs: list[Path], out: Path, settings: Settings) -> list[stages.DocumentResult]:
-    runner = ThreadPoolTaskRunner(max_workers=settings.ocr.workers)
+def run_batch(
+    inputs: list[Path], out: Path, settings: Settings, runner: TaskRunner[Any] | None = None
+) -> list[stages.DocumentResult]:
+    ensure_ocr_limit()
+    runner = runner or make_task_runner("threads", settings.ocr.workers)
     configured = batch_flow.with_options(task_runner=runner)
     return configured([str(p) for p in inputs], str(out), settings)
