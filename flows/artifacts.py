@@ -126,8 +126,8 @@ def document_rows(results: Sequence[DocumentResult], out: Path) -> list[dict[str
 
 
 def summary_markdown(results: Sequence[DocumentResult], out: Path, seconds: float) -> str:
-    counts = Counter(r.status for r in results)
     done = [r for r in results if r.reason != UNCHANGED]
+    counts = Counter(r.status for r in done)  # unchanged documents are counted apart
     pages = sum(r.pages for r in done)
     rate = f"{60 * pages / seconds:.1f} pages/min ({seconds / pages:.2f} s/page)" if pages else "-"
     lines = [

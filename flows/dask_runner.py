@@ -11,10 +11,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from prefect_dask import DaskTaskRunner
+# Dask's own INFO chatter (nanny, scheduler) drowns the run's progress on the console.
+os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+
+from prefect_dask import DaskTaskRunner  # noqa: E402 (reads the setting above on import)
 
 # Passed to local worker processes as they start (their environment is fixed at spawn).
-_FORWARDED = ("OMP_THREAD_LIMIT", "PREFECT_HOME", "PREFECT_LOGGING_LEVEL", "TESSDATA_PREFIX")
+_FORWARDED = (
+    "OMP_THREAD_LIMIT", "PREFECT_HOME", "PREFECT_LOGGING_LEVEL", "PREFECT_LOCAL_STORAGE_PATH",
+    "TESSDATA_PREFIX", "DASK_LOGGING__DISTRIBUTED",
+)  # fmt: skip
 
 
 def _current_api_url() -> str:

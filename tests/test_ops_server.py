@@ -217,3 +217,52 @@ def test_stop_mid_run_and_restart_finish_the_work_once(service: Service) -> None
     assert len([p for p in processed if p.startswith("us_10143085")]) == 2
 
     assert service.stop(signal.SIGINT) is not None, "serve did not stop on SIGINT"
+
+
+def _batch_runs(server: PrefectServer) -> list[dict[str, Any]]:
+    body = {"flows": {"name": {"any_": ["ipdigitise-batch"]}}, "sort": "START_TIME_ASC"}
+    return list(server.post("/flow_runs/filter", body))
+
+
+def _contents(out: Path) -> dict[str, bytes]:
+    """Every output file but report.json (which records timings) and the manifest."""
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for status in ("published", "review", "quarantine")
+        for p in sorted((out / status).rglob("*"))
+        if p.is_file() and p.name != "report.json"
+    }
+
+
+def test_dask_cluster_gives_the_thread_pool_outputs_and_the_cache_skips_pages(
+    server: PrefectServer, tmp_path: Path
+) -> None:
+    import subprocess
+
+    doc = str(SAMPLES / "us_10142969.tif")  # two pages: OCR'd side by side by two workers
+
+    def run(out: str, storage: str, *extra: str) -> str:
+        env = server.env(PREFECT_LOCAL_STORAGE_PATH=str(tmp_path / storage))
+        cmd = python_m_flows("run", doc, "--out", str(tmp_path / out), "--workers", "2", "-v", *extra)  # fmt: skip
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300,
+                              cwd=Path(__file__).resolve().parents[1])  # fmt: skip
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return done.stdout + done.stderr
+
+    before = len(_batch_runs(server))
+    run("threads", "cache-a")
+    log = run("dask", "cache-b", "--task-runner", "dask")
+    assert "Dask cluster" in log
+    run("again", "cache-a")  # same settings and bytes, result store of the first run
+
+    threads, dask, again = (_contents(tmp_path / d) for d in ("threads", "dask", "again"))
+    assert threads and threads == dask == again
+    runs = _batch_runs(server)[before:]
+    assert [r["state_type"] for r in runs] == ["COMPLETED"] * 3
+
+    def ocr_states(run: dict[str, Any]) -> list[str]:
+        tasks = server.task_runs(run["id"])
+        return sorted(t["state_name"] for t in tasks if t["name"].startswith("ocr "))
+
+    assert ocr_states(runs[1]) == ["Completed", "Completed"]  # really OCR'd on the cluster
+    assert ocr_states(runs[2]) == ["Cached", "Cached"]
