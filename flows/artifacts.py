@@ -19,6 +19,7 @@ TABLE_KEY = "ipdigitise-documents"
 SUMMARY_KEY = "ipdigitise-summary"
 PROGRESS_KEY = "ipdigitise-progress"
 WORST = 5
+REASON_CHARS = 70
 
 log = logging.getLogger("ipdigitise.artifacts")
 
@@ -103,6 +104,12 @@ def _status(r: DocumentResult) -> str:
 UNCHANGED = "unchanged since the last run"
 
 
+def _short(text: str, limit: int = REASON_CHARS) -> str:
+    """Keep the table readable; the full reasons are in each document's report.json."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def document_rows(results: Sequence[DocumentResult], out: Path) -> list[dict[str, Any]]:
     """One row per document, in the order a reader looks for trouble: status, then quality."""
     rows = []
@@ -111,15 +118,15 @@ def document_rows(results: Sequence[DocumentResult], out: Path) -> list[dict[str
         rows.append(
             {
                 "document": r.doc_id,
-                "pages": r.pages,
                 "status": _status(r),
+                "pages": r.pages,
                 "mean OCR confidence": ""
                 if r.mean_confidence is None
                 else f"{r.mean_confidence:.2f}",  # fmt: skip
                 "fields found": r.fields_found,
                 "validation findings": r.findings,
-                "reason": (r.reason or "") if r.reason != UNCHANGED else "",
                 "outputs": folder.as_uri() if folder else "",
+                "reason": _short((r.reason or "") if r.reason != UNCHANGED else ""),
             }
         )
     return rows
@@ -130,16 +137,24 @@ def summary_markdown(results: Sequence[DocumentResult], out: Path, seconds: floa
     counts = Counter(r.status for r in done)  # unchanged documents are counted apart
     pages = sum(r.pages for r in done)
     rate = f"{60 * pages / seconds:.1f} pages/min ({seconds / pages:.2f} s/page)" if pages else "-"
-    lines = [
-        "# Batch summary",
+    counted = [
+        ("documents", len(results)),
+        ("processed in this run", len(done)),
+        ("unchanged since an earlier run (skipped)", len(results) - len(done)),
+        ("pages read", pages),
+        ("published", counts["published"]),
+        ("to review", counts["review"]),
+        ("quarantined", counts["quarantine"]),
+        ("failed (left in place)", counts["failed"]),
+        ("time", f"{seconds:.1f} s"),
+        ("throughput", rate),
+    ]
+    lines = ["# Batch summary", "", "| | |", "|---|---:|"]
+    lines += [f"| {name} | {value} |" for name, value in counted]
+    lines += [
         "",
-        "| documents | processed | unchanged | pages | published | to review | quarantined | failed | time | throughput |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-        f"| {len(results)} | {len(done)} | {len(results) - len(done)} | {pages} "
-        f"| {counts['published']} | {counts['review']} | {counts['quarantine']} | {counts['failed']} "
-        f"| {seconds:.1f} s | {rate} |",
-        "",
-        f"Outputs: `{out.resolve()}` (`published/`, `review/`, `quarantine/`, `manifest.jsonl`).",
+        f"Outputs in [{out.resolve()}]({out.resolve().as_uri()}): `published/`, `review/`, "
+        "`quarantine/`, and `manifest.jsonl` (one line per document).",
     ]
     order = {"failed": 0, "quarantine": 1, "review": 2, "published": 3}
     worst = sorted(
@@ -156,8 +171,9 @@ def summary_markdown(results: Sequence[DocumentResult], out: Path, seconds: floa
         ]
         for r in worst:
             conf = "-" if r.mean_confidence is None else f"{r.mean_confidence:.2f}"
-            why = (r.reason or "").replace("|", "\\|").replace("\n", " ")[:200]
-            lines.append(f"| {r.doc_id} | {r.status} | {conf} | {r.findings} | {why} |")
+            why = _short(r.reason or "", 90).replace("|", "\\|")
+            link = f"[{r.doc_id}]({(out / r.folder).resolve().as_uri()})" if r.folder else r.doc_id
+            lines.append(f"| {link} | {r.status} | {conf} | {r.findings} | {why} |")
     return "\n".join(lines) + "\n"
 
 

@@ -170,7 +170,8 @@ def run_documents(
             continue
         page_futures = [
             ocr_task.with_options(
-                task_run_name=f"ocr {doc.doc_id} p{page.index + 1}", retries=settings.ocr.retries
+                task_run_name=f"ocr {doc.doc_id} page {page.index + 1}",
+                retries=settings.ocr.retries,
             ).submit(page, settings)
             for page in prepared.pages
         ]
@@ -207,7 +208,22 @@ def run_documents(
     return results
 
 
-@flow(name="ipdigitise-batch", log_prints=False, validate_parameters=False)
+def _batch_run_name() -> str:
+    from datetime import datetime
+
+    from prefect.runtime import flow_run
+
+    inputs = (flow_run.parameters or {}).get("inputs") or ["?"]
+    more = f" +{len(inputs) - 1} more" if len(inputs) > 1 else ""
+    return f"batch {Path(inputs[0]).name}{more} {datetime.now():%Y-%m-%d %H:%M:%S}"
+
+
+@flow(
+    name="ipdigitise-batch",
+    flow_run_name=_batch_run_name,
+    log_prints=False,
+    validate_parameters=False,
+)
 def batch_flow(inputs: list[str], out: str, settings: Settings) -> list[stages.DocumentResult]:
     """Digitise every document found under `inputs` into `out`."""
     docs = discover([Path(p) for p in inputs])

@@ -165,7 +165,7 @@ def test_inbox_runs_show_in_the_ui_and_publish_each_document_once(service: Servi
             assert set(row) >= {"pages", "mean OCR confidence", "fields found", "validation findings"}  # fmt: skip
     assert finished == Counter(expected)
     assert table_docs == Counter(expected)
-    assert {"us_10142966 p1", "us_10142966 p2", "us_10142966 p3"} <= ocr_names
+    assert {"us_10142966 page 1", "us_10142966 page 2", "us_10142966 page 3"} <= ocr_names
 
 
 def test_stop_mid_run_and_restart_finish_the_work_once(service: Service) -> None:
