@@ -114,7 +114,6 @@ def document_rows(results: Sequence[DocumentResult], out: Path) -> list[dict[str
     """One row per document, in the order a reader looks for trouble: status, then quality."""
     rows = []
     for r in results:
-        folder = (out / r.folder).resolve() if r.folder else None
         rows.append(
             {
                 "document": r.doc_id,
@@ -125,7 +124,7 @@ def document_rows(results: Sequence[DocumentResult], out: Path) -> list[dict[str
                 else f"{r.mean_confidence:.2f}",  # fmt: skip
                 "fields found": r.fields_found,
                 "validation findings": r.findings,
-                "outputs": folder.as_uri() if folder else "",
+                "outputs": f"{r.folder}/" if r.folder else "",
                 "reason": _short((r.reason or "") if r.reason != UNCHANGED else ""),
             }
         )
@@ -149,7 +148,7 @@ def summary_markdown(results: Sequence[DocumentResult], out: Path, seconds: floa
         ("time", f"{seconds:.1f} s"),
         ("throughput", rate),
     ]
-    lines = ["# Batch summary", "", "| | |", "|---|---:|"]
+    lines = ["# Batch summary", "", "| this batch | |", "|---|---:|"]
     lines += [f"| {name} | {value} |" for name, value in counted]
     lines += [
         "",
@@ -189,7 +188,7 @@ def publish_results(results: Sequence[DocumentResult], out: Path, seconds: float
                 table=rows,
                 key=TABLE_KEY,
                 description="One row per document of this run: status, OCR quality, "
-                "validation findings and where its outputs are.",
+                f"validation findings, and its outputs folder under {out.resolve().as_uri()}",
             ),
         )
     _quietly(
