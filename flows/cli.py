@@ -171,7 +171,15 @@ def _runner_kind(task_runner: str, dask_address: str | None) -> Literal["threads
         console.print("[red]error:[/red] a remote Dask cluster needs a Prefect server its workers "
                       "can reach: set PREFECT_API_URL here and on the workers")  # fmt: skip
         raise typer.Exit(EXIT_USAGE)
-    return "dask" if task_runner == "dask" else "threads"
+    if task_runner == "dask":
+        try:
+            import prefect_dask  # noqa: F401
+        except ImportError as exc:
+            console.print("[red]error:[/red] --task-runner dask needs prefect-dask: "
+                          "pip install 'ipdigitise[dask]'")  # fmt: skip
+            raise typer.Exit(EXIT_USAGE) from exc
+        return "dask"
+    return "threads"
 
 
 @app.command()

@@ -149,7 +149,8 @@ class DocumentLocks:
 
 def claim(docs: list[DocumentSource], locks: DocumentLocks) -> tuple[list[DocumentSource], list[DocumentSource]]:  # fmt: skip
     """(claimed, busy): busy documents are being processed by another run right now."""
-    mine, busy = [], []
+    mine: list[DocumentSource] = []
+    busy: list[DocumentSource] = []
     for doc in docs:
         (mine if locks.claim(doc.doc_id) else busy).append(doc)
     return mine, busy
