@@ -110,7 +110,7 @@ def _short(text: str, limit: int = REASON_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def document_rows(results: Sequence[DocumentResult], out: Path) -> list[dict[str, Any]]:
+def document_rows(results: Sequence[DocumentResult]) -> list[dict[str, Any]]:
     """One row per document, in the order a reader looks for trouble: status, then quality."""
     rows = []
     for r in results:
@@ -180,7 +180,7 @@ def publish_results(results: Sequence[DocumentResult], out: Path, seconds: float
     """The table and the summary of a finished batch."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-    rows = document_rows(results, out)
+    rows = document_rows(results)
     if rows:
         _quietly(
             "table",

@@ -81,7 +81,7 @@ def inbox_flow(
                         len(busy), ", ".join(d.doc_id for d in busy))  # fmt: skip
         mine = [d for d in mine if d.path.exists() or d.path.is_symlink()]  # moved meanwhile
         logger.info("%d document(s) to process from %s", len(mine), inbox_path)
-        results = run_documents(mine, out_path, config) if mine else []
+        results = run_documents(mine, out_path, config)  # even none: the UI shows an empty run
         by_id = {d.doc_id: d for d in mine}
         for res in results:
             doc = by_id.get(res.doc_id)

@@ -187,7 +187,7 @@ def test_table_rows_and_summary_name_every_document_and_the_worst_first(tmp_path
             doc_id="old", status="published", pages=0, reason=UNCHANGED, folder="published/old"
         ),  # fmt: skip
     ]
-    rows = document_rows(results, tmp_path)
+    rows = document_rows(results)
     assert [r["document"] for r in rows] == ["good", "meh", "bad", "old"]
     assert rows[0]["mean OCR confidence"] == "0.95" and rows[0]["fields found"] == 9
     assert rows[3]["status"] == "published (unchanged, skipped)" and rows[3]["reason"] == ""
@@ -205,5 +205,5 @@ def test_table_rows_and_summary_name_every_document_and_the_worst_first(tmp_path
 
 
 def test_long_reasons_are_shortened_in_the_table(tmp_path: Path) -> None:
-    row = document_rows([_result("x", "review", reason="word " * 100)], tmp_path)[0]
+    row = document_rows([_result("x", "review", reason="word " * 100)])[0]
     assert len(row["reason"]) <= 70 and row["reason"].endswith("…")

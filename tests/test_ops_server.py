@@ -216,6 +216,21 @@ def test_stop_mid_run_and_restart_finish_the_work_once(service: Service) -> None
     assert processed[0] == "us_10142969.tif"
     assert len([p for p in processed if p.startswith("us_10143085")]) == 2
 
+    # The scheduled deployment: nightly by default, active, and runnable on demand (as with
+    # **Run** in the UI); over an empty inbox it finishes with an empty summary.
+    scheduled = service.server.deployments()["scheduled-batch"]
+    crons = [s["schedule"].get("cron") for s in scheduled["schedules"] if s["active"]]
+    assert crons == ["0 2 * * *"] and not scheduled["paused"]
+    run = service.server.post(f"/deployments/{scheduled['id']}/create_flow_run", {})
+
+    def finished() -> dict[str, Any] | None:
+        r = service.server.get(f"/flow_runs/{run['id']}")
+        return r if r["state_type"] in TERMINAL else None
+
+    assert wait_for("the scheduled batch", finished, 120)["state_type"] == "COMPLETED"
+    keys = {a["key"] for a in service.server.artifacts(run["id"])}
+    assert {"ipdigitise-summary", "ipdigitise-progress"} <= keys
+
     assert service.stop(signal.SIGINT) is not None, "serve did not stop on SIGINT"
 
 
