@@ -7,7 +7,6 @@ missing; 5 no input documents found.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections import Counter
@@ -160,6 +159,13 @@ def run(
     console.print(f"outputs in {out.resolve()} (manifest: {out / 'manifest.jsonl'})")
 
 
+def _api_url() -> str | None:
+    """PREFECT_API_URL from the environment or the active Prefect profile."""
+    from flows.runners import api_url
+
+    return api_url()
+
+
 def _runner_kind(task_runner: str, dask_address: str | None) -> Literal["threads", "dask"]:
     if task_runner not in ("threads", "dask"):
         console.print(f"[red]error:[/red] --task-runner must be threads or dask, not {task_runner}")
@@ -167,7 +173,7 @@ def _runner_kind(task_runner: str, dask_address: str | None) -> Literal["threads
     if dask_address and task_runner != "dask":
         console.print("[red]error:[/red] --dask-address needs --task-runner dask")
         raise typer.Exit(EXIT_USAGE)
-    if dask_address and not os.environ.get("PREFECT_API_URL"):
+    if dask_address and not _api_url():
         console.print("[red]error:[/red] a remote Dask cluster needs a Prefect server its workers "
                       "can reach: set PREFECT_API_URL here and on the workers")  # fmt: skip
         raise typer.Exit(EXIT_USAGE)
@@ -230,7 +236,7 @@ def serve(
     Needs a Prefect server: start one with `prefect server start` and set PREFECT_API_URL.
     """
     apply_defaults(verbose=True)
-    if not os.environ.get("PREFECT_API_URL"):
+    if not _api_url():
         console.print("[red]error:[/red] serve needs a Prefect server for its schedule and UI: "
                       "run `prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api")  # fmt: skip
         raise typer.Exit(EXIT_USAGE)
