@@ -27,7 +27,7 @@ from flows import stages
 from flows.batch import run_documents
 from flows.discover import discover
 from flows.inbox import DocumentLocks, InboxWatcher, claim, move_to_processed, settled
-from flows.publish import STATUSES
+from flows.publish import STATUSES, read_manifest, sha256_path
 from flows.runners import RunnerKind, ensure_ocr_limit, make_task_runner
 from flows.settings import Settings
 
@@ -83,10 +83,15 @@ def inbox_flow(
         logger.info("%d document(s) to process from %s", len(mine), inbox_path)
         results = run_documents(mine, out_path, config)  # even none: the UI shows an empty run
         by_id = {d.doc_id: d for d in mine}
+        manifest = read_manifest(out_path)
         for res in results:
             doc = by_id.get(res.doc_id)
             if doc is None or res.status not in STATUSES:
                 continue  # "failed": not even a quarantine record; it stays in the inbox
+            if not _same_bytes(doc.path, manifest.get(res.doc_id)):
+                logger.warning("%s: %s was replaced while being processed; left in the inbox "
+                               "for the next run", res.doc_id, doc.path.name)  # fmt: skip
+                continue
             try:
                 target = move_to_processed(doc.path, processed_path)
                 logger.info("%s: input moved to %s", res.doc_id, target)
@@ -94,6 +99,17 @@ def inbox_flow(
                 logger.error("%s: could not move %s to %s: %s", res.doc_id, doc.path,
                              processed_path, exc)  # fmt: skip
     return results
+
+
+def _same_bytes(path: Path, entry: dict[str, Any] | None) -> bool:
+    """Is the input still what the manifest says was processed (not a newer copy)?"""
+    recorded = ((entry or {}).get("source") or {}).get("sha256")
+    if not recorded:
+        return True  # nothing to compare with (an unreadable input that was quarantined)
+    try:
+        return bool(sha256_path(path) == recorded)
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
