@@ -280,4 +280,7 @@ def test_dask_cluster_gives_the_thread_pool_outputs_and_the_cache_skips_pages(
         return sorted(t["state_name"] for t in tasks if t["name"].startswith("ocr "))
 
     assert ocr_states(runs[1]) == ["Completed", "Completed"]  # really OCR'd on the cluster
+    # The run's INFO logs reach the UI through the run logger (the console stays quiet).
+    logs = server.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [runs[0]["id"]]}}})
+    assert any("document(s) found" in entry["message"] for entry in logs)
     assert ocr_states(runs[2]) == ["Cached", "Cached"]
