@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import signal
 import time
@@ -165,6 +166,17 @@ def test_inbox_runs_show_in_the_ui_and_publish_each_document_once(service: Servi
             assert set(row) >= {"pages", "mean OCR confidence", "fields found", "validation findings"}  # fmt: skip
     assert finished == Counter(expected)
     assert table_docs == Counter(expected)
+
+    # Every page took a slot of the global OCR limit, created with one slot per core.
+    limits = {x["name"]: x for x in service.server.post("/v2/concurrency_limits/filter")}
+    assert limits["ipdigitise-ocr"]["limit"] == (os.cpu_count() or 1)
+    pages = 5  # us_10143085, us_10142867 and the three pages of us_10142966
+
+    def acquired() -> bool:
+        body = {"filter": {"event": {"name": ["prefect.concurrency-limit.acquired"]}}}
+        return int(service.server.post("/events/filter", body)["total"]) >= pages
+
+    wait_for("the slot events", acquired, 30)
     assert {"us_10142966 page 1", "us_10142966 page 2", "us_10142966 page 3"} <= ocr_names
 
 
