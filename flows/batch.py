@@ -23,7 +23,7 @@ from flows.artifacts import UNCHANGED, RunProgress, publish_results
 from flows.discover import DocumentSource, discover
 from flows.progress import sink
 from flows.publish import compact_manifest, read_manifest, sha256_path
-from flows.runners import ensure_ocr_limit, make_task_runner, ocr_slot
+from flows.runners import api_url, ensure_ocr_limit, make_task_runner, ocr_slot
 from flows.settings import Settings
 from ocr.errors import IpdError
 from ocr.models import PageOcr
@@ -46,15 +46,18 @@ def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
 
 def _page_cache_key(context: Any, parameters: dict[str, Any]) -> str | None:
     """The preprocessed page's content (a function of the input's bytes and the settings) plus
-    the settings fingerprint: a re-run does not OCR a page again, and any change to the input,
-    the settings or the preprocessing code gives a new key."""
+    the settings: a re-run does not OCR a page again, and any change to the input, the settings
+    or the preprocessing code gives a new key. Every OCR setting but `workers` is in the key, so
+    another Tesseract binary or timeout never reuses a result it did not produce."""
     page, settings = parameters["page"], parameters["settings"]
     try:
         digest = hashlib.sha256(page.path.read_bytes()).hexdigest()
     except OSError:
         return None  # no key, no caching: the task itself reports the problem
+    engine = settings.ocr.model_dump(mode="json", exclude={"workers"})
+    engine_key = hashlib.sha256(repr(sorted(engine.items())).encode()).hexdigest()[:12]
     # index and dpi are not in the image bytes but are in the result (a blank page may recur)
-    return f"ocr-page-{digest}-p{page.index}-{page.dpi:g}dpi-{settings.fingerprint()}"
+    return f"ocr-page-{digest}-p{page.index}-{page.dpi:g}dpi-{settings.fingerprint()}-{engine_key}"
 
 
 @task(name="prepare", cache_policy=NO_CACHE)
@@ -70,17 +73,30 @@ def prepare_task(
         return exc
 
 
-@task(
+def _ocr(page: stages.PreparedPage, settings: Settings) -> PageOcr:
+    with ocr_slot():
+        return stages.ocr_page(page, settings)
+
+
+ocr_task = task(
+    name="ocr-page",
+    cache_policy=NO_CACHE,
+    retry_condition_fn=_retry_transient,
+    retry_delay_seconds=1,
+)(_ocr)
+
+# With a Prefect server (serve, or run with PREFECT_API_URL) page results are kept in the
+# result store and reused. One-off runs on the ephemeral API do without: nothing to resume,
+# the manifest already skips unchanged documents, and no stored result can stand in for a
+# Tesseract call that a caller expects to happen.
+cached_ocr_task = task(
     name="ocr-page",
     cache_key_fn=_page_cache_key,
     cache_expiration=timedelta(days=30),
     persist_result=True,
     retry_condition_fn=_retry_transient,
     retry_delay_seconds=1,
-)
-def ocr_task(page: stages.PreparedPage, settings: Settings) -> PageOcr:
-    with ocr_slot():
-        return stages.ocr_page(page, settings)
+)(_ocr)
 
 
 @task(name="finish", cache_policy=NO_CACHE)
@@ -132,6 +148,7 @@ def run_documents(
             todo.append(doc)
     if len(results):
         logger.info("%d document(s) unchanged since the last run: skipped", len(results))
+    page_task = cached_ocr_task if api_url() else ocr_task
     progress = RunProgress(sink())
     progress.start(len(todo), 0)
 
@@ -169,7 +186,7 @@ def run_documents(
             quarantine(doc, prepared)
             continue
         page_futures = [
-            ocr_task.with_options(
+            page_task.with_options(
                 task_run_name=f"ocr {doc.doc_id} page {page.index + 1}",
                 retries=settings.ocr.retries,
             ).submit(page, settings)

@@ -49,7 +49,14 @@ def test_the_page_cache_key_follows_content_settings_index_and_dpi(tmp_path: Pat
     first = key()
     assert first == key()
     assert first == key(settings=Settings(ocr={"workers": 7}))  # workers do not change outputs
-    assert len({first, key(index=1), key(dpi=200), key(settings=Settings(ocr={"psm": 6}))}) == 4
+    others = {
+        key(index=1),
+        key(dpi=200),
+        key(settings=Settings(ocr={"psm": 6})),
+        key(settings=Settings(ocr={"tesseract_cmd": "/opt/other/tesseract"})),
+        key(settings=Settings(ocr={"timeout": 0.5})),
+    }
+    assert first not in others and len(others) == 5
     page.write_bytes(b"P5 1 1 255 \xff")
     assert key() != first
     page.unlink()
