@@ -78,6 +78,9 @@ def main() -> None:
                 )
                 published = time.time()
                 wait_for("the inbox to empty", lambda: not any(inbox.iterdir()), 120, every=0.1)
+                wait_for("the run to finish", lambda: all(
+                    r["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
+                    for r in server.flow_runs()), 120, every=0.2)  # fmt: skip
                 rows.append({"doc_id": doc_id, "status": done.parent.name, "landed": landed,
                              "published": published, "latency": published - landed})  # fmt: skip
                 print(

@@ -230,3 +230,4 @@ def _console_logging() -> None:
     root = logging.getLogger("ipdigitise")
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    root.propagate = False  # Prefect's root console handler would print each line again
