@@ -7,22 +7,26 @@ Tesseract process per worker). Any failure of a document ends in quarantine; the
 
 from __future__ import annotations
 
+import hashlib
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner
 
 from flows import stages
+from flows.artifacts import UNCHANGED, RunProgress, publish_results
 from flows.discover import DocumentSource, discover
 from flows.faults import is_environment_fault
 from flows.inputs import holds_output, input_problem, is_unsafe
 from flows.progress import sink
 from flows.publish import compact_manifest, read_manifest, sha256_path
 from flows.recovery import output_lock, recover
+from flows.runners import api_url, ensure_ocr_limit, make_task_runner, ocr_slot
 from flows.settings import Settings
 from ocr.errors import IpdError, OutputError
 from ocr.models import PageOcr
@@ -34,9 +38,29 @@ def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
         state.result()
     except IpdError as exc:
         return exc.retryable
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError):
+        return False
+    except OSError:  # an I/O error (network share, full disk) may pass
+        return True
     except Exception:
         return False
     return False
+
+
+def _page_cache_key(context: Any, parameters: dict[str, Any]) -> str | None:
+    """The preprocessed page's content (a function of the input's bytes and the settings) plus
+    the settings: a re-run does not OCR a page again, and any change to the input, the settings
+    or the preprocessing code gives a new key. Every OCR setting but `workers` is in the key, so
+    another Tesseract binary or timeout never reuses a result it did not produce."""
+    page, settings = parameters["page"], parameters["settings"]
+    try:
+        digest = hashlib.sha256(page.path.read_bytes()).hexdigest()
+    except OSError:
+        return None  # no key, no caching: the task itself reports the problem
+    engine = settings.ocr.model_dump(mode="json", exclude={"workers"})
+    engine_key = hashlib.sha256(repr(sorted(engine.items())).encode()).hexdigest()[:12]
+    # index and dpi are not in the image bytes but are in the result (a blank page may recur)
+    return f"ocr-page-{digest}-p{page.index}-{page.dpi:g}dpi-{settings.fingerprint()}-{engine_key}"
 
 
 @task(name="prepare", cache_policy=NO_CACHE)
@@ -52,14 +76,30 @@ def prepare_task(
         return exc
 
 
-@task(
+def _ocr(page: stages.PreparedPage, settings: Settings) -> PageOcr:
+    with ocr_slot():
+        return stages.ocr_page(page, settings)
+
+
+ocr_task = task(
     name="ocr-page",
     cache_policy=NO_CACHE,
     retry_condition_fn=_retry_transient,
     retry_delay_seconds=1,
-)
-def ocr_task(page: stages.PreparedPage, settings: Settings) -> PageOcr:
-    return stages.ocr_page(page, settings)
+)(_ocr)
+
+# With a Prefect server (serve, or run with PREFECT_API_URL) page results are kept in the
+# result store and reused. One-off runs on the ephemeral API do without: nothing to resume,
+# the manifest already skips unchanged documents, and no stored result can stand in for a
+# Tesseract call that a caller expects to happen.
+cached_ocr_task = task(
+    name="ocr-page",
+    cache_key_fn=_page_cache_key,
+    cache_expiration=timedelta(days=30),
+    persist_result=True,
+    retry_condition_fn=_retry_transient,
+    retry_delay_seconds=1,
+)(_ocr)
 
 
 @task(name="finish", cache_policy=NO_CACHE)
@@ -93,11 +133,11 @@ def _unchanged(
 
 
 def run_documents(
-    docs: list[DocumentSource], out: Path, settings: Settings
+    docs: list[DocumentSource], out: Path, settings: Settings, wait_for_output: float = 0.0
 ) -> list[stages.DocumentResult]:
     """The body of the batch flow (kept apart so other flows can reuse it). It holds the output
     folder's lock throughout, and first cleans up whatever a killed run left behind."""
-    with output_lock(out):
+    with output_lock(out, wait=wait_for_output):
         recovered = recover(out)
         if recovered:
             get_run_logger().warning("%s: recovered after an interrupted run: %s", out,
@@ -109,6 +149,7 @@ def _run_documents(
     docs: list[DocumentSource], out: Path, settings: Settings
 ) -> list[stages.DocumentResult]:
     logger = get_run_logger()
+    batch_started = time.perf_counter()
     for doc in [d for d in docs if holds_output(d, out)]:
         logger.warning("%s is the output folder (or holds it): not a document", doc.path)
         docs = [d for d in docs if d is not doc]
@@ -119,12 +160,13 @@ def _run_documents(
         if _unchanged(doc, out, manifest, fingerprint):
             entry = manifest[doc.doc_id]
             results.append(stages.DocumentResult(doc_id=doc.doc_id, status=entry["status"], pages=0,
-                                                 reason="unchanged since the last run"))  # fmt: skip
+                                                 reason=UNCHANGED, folder=f"{entry['status']}/{doc.doc_id}"))  # fmt: skip
         else:
             todo.append(doc)
     if len(results):
         logger.info("%d document(s) unchanged since the last run: skipped", len(results))
-    progress = sink()
+    page_task = cached_ocr_task if api_url() else ocr_task
+    progress = RunProgress(sink())
     progress.start(len(todo), 0)
 
     def quarantine(doc: DocumentSource, exc: BaseException) -> None:
@@ -167,8 +209,9 @@ def _run_documents(
             quarantine(doc, prepared)
             continue
         page_futures = [
-            ocr_task.with_options(
-                task_run_name=f"ocr {doc.doc_id} p{page.index + 1}", retries=settings.ocr.retries
+            page_task.with_options(
+                task_run_name=f"ocr {doc.doc_id} page {page.index + 1}",
+                retries=settings.ocr.retries,
             ).submit(page, settings)
             for page in prepared.pages
         ]
@@ -203,10 +246,27 @@ def _run_documents(
         compact_manifest(out)
     except OutputError as exc:  # the appended lines are still there; the next run compacts
         logger.error("the manifest could not be compacted: %s", exc)
+    progress.finish()
+    publish_results(results, out, time.perf_counter() - batch_started)
     return results
 
 
-@flow(name="ipdigitise-batch", log_prints=False, validate_parameters=False)
+def _batch_run_name() -> str:
+    from datetime import datetime
+
+    from prefect.runtime import flow_run
+
+    inputs = (flow_run.parameters or {}).get("inputs") or ["?"]
+    more = f" +{len(inputs) - 1} more" if len(inputs) > 1 else ""
+    return f"batch {Path(inputs[0]).name}{more} {datetime.now():%Y-%m-%d %H:%M:%S}"
+
+
+@flow(
+    name="ipdigitise-batch",
+    flow_run_name=_batch_run_name,
+    log_prints=False,
+    validate_parameters=False,
+)
 def batch_flow(inputs: list[str], out: str, settings: Settings) -> list[stages.DocumentResult]:
     """Digitise every document found under `inputs` into `out`."""
     docs = discover([Path(p) for p in inputs])
@@ -214,8 +274,11 @@ def batch_flow(inputs: list[str], out: str, settings: Settings) -> list[stages.D
     return run_documents(docs, Path(out), settings)
 
 
-def run_batch(inputs: list[Path], out: Path, settings: Settings) -> list[stages.DocumentResult]:
-    runner: Any = ThreadPoolTaskRunner(max_workers=settings.ocr.workers)
+def run_batch(
+    inputs: list[Path], out: Path, settings: Settings, runner: TaskRunner[Any] | None = None
+) -> list[stages.DocumentResult]:
+    ensure_ocr_limit()
+    runner = runner or make_task_runner("threads", settings.ocr.workers)
     configured = batch_flow.with_options(task_runner=runner)
     with output_lock(out):  # a busy output folder is refused before any flow run starts
         return configured([str(p) for p in inputs], str(out), settings)

@@ -16,7 +16,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -92,9 +92,17 @@ def run(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="show Prefect's run logs")
     ] = False,
+    task_runner: Annotated[
+        str, typer.Option(help="where pages are OCR'd: threads (this machine) or dask")
+    ] = "threads",
+    dask_address: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler, e.g. tcp://HOST:8786 [default: a local cluster]"),
+    ] = None,
 ) -> None:
     """Digitise INPUTS into OUT/published, OUT/review and OUT/quarantine, with OUT/manifest.jsonl."""
     apply_defaults(verbose)
+    runner_kind = _runner_kind(task_runner, dask_address)
     from pydantic import ValidationError
 
     from flows.discover import discover
@@ -128,6 +136,7 @@ def run(
     from flows.batch import run_batch
     from flows.faults import is_api_failure
     from flows.progress import set_sink
+    from flows.runners import make_task_runner
 
     started = time.perf_counter()
     console.print(
@@ -140,7 +149,8 @@ def run(
     ) as progress:  # fmt: skip
         set_sink(BarSink(progress))
         try:
-            results = run_batch(inputs, out, settings)
+            runner = make_task_runner(runner_kind, settings.ocr.workers, dask_address)
+            results = run_batch(inputs, out, settings, runner)
         except IpdError as exc:  # e.g. the output folder is busy or cannot be written at all
             console.print(f"[red]error:[/red] {exc.message}")
             code = exc.exit_code if isinstance(exc, FatalError) else EXIT_INCOMPLETE
@@ -280,6 +290,117 @@ def validate(
         raise typer.Exit(EXIT_INVALID)
     if "review" in outcomes:
         raise typer.Exit(EXIT_REVIEW)
+
+
+def _api_url() -> str | None:
+    """PREFECT_API_URL from the environment or the active Prefect profile."""
+    from flows.runners import api_url
+
+    return api_url()
+
+
+def _runner_kind(task_runner: str, dask_address: str | None) -> Literal["threads", "dask"]:
+    if task_runner not in ("threads", "dask"):
+        console.print(f"[red]error:[/red] --task-runner must be threads or dask, not {task_runner}")
+        raise typer.Exit(EXIT_USAGE)
+    if dask_address and task_runner != "dask":
+        console.print("[red]error:[/red] --dask-address needs --task-runner dask")
+        raise typer.Exit(EXIT_USAGE)
+    if dask_address and not _api_url():
+        console.print("[red]error:[/red] a remote Dask cluster needs a Prefect server its workers "
+                      "can reach: set PREFECT_API_URL here and on the workers")  # fmt: skip
+        raise typer.Exit(EXIT_USAGE)
+    if task_runner == "dask":
+        try:
+            import prefect_dask  # noqa: F401
+        except ImportError as exc:
+            console.print("[red]error:[/red] --task-runner dask needs prefect-dask: "
+                          "pip install 'ipdigitise[dask]'")  # fmt: skip
+            raise typer.Exit(EXIT_USAGE) from exc
+        return "dask"
+    return "threads"
+
+
+@app.command()
+def serve(
+    inbox: Annotated[Path, typer.Option(help="folder where scans are dropped")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="output folder")],
+    processed: Annotated[
+        Path | None,
+        typer.Option(
+            help="where inputs go once their outputs are durable [default: INBOX/../processed]"
+        ),
+    ] = None,
+    schedule: Annotated[
+        str, typer.Option(help="cron schedule of the batch over the whole inbox")
+    ] = "0 2 * * *",
+    workers: Annotated[
+        int | None,
+        typer.Option(help="pages OCR'd at once per run [default: number of cores]", min=1),
+    ] = None,
+    settle: Annotated[
+        float, typer.Option(help="seconds a scan must stay unchanged before it is read", min=0.5)
+    ] = 5.0,
+    lang: Annotated[str | None, typer.Option(help="Tesseract languages [default: eng]")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="TOML settings file", exists=True, dir_okay=False)
+    ] = None,
+    task_runner: Annotated[
+        str, typer.Option(help="where pages are OCR'd: threads (this machine) or dask")
+    ] = "threads",
+    dask_address: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler, e.g. tcp://HOST:8786 [default: a local cluster]"),
+    ] = None,
+    ocr_slots: Annotated[
+        int | None,
+        typer.Option(
+            help="size of the global OCR limit shared by all runs [default: keep, or number of cores]",
+            min=1,
+        ),
+    ] = None,
+    poll: Annotated[
+        float, typer.Option(help="seconds between checks for runs to start", min=0.2)
+    ] = 2.0,
+    max_runs: Annotated[int, typer.Option(help="flow runs at once", min=1)] = 4,
+) -> None:
+    """Serve the scheduled batch and the inbox watcher as Prefect deployments until stopped.
+
+    Needs a Prefect server: start one with `prefect server start` and set PREFECT_API_URL.
+    """
+    apply_defaults(verbose=True)
+    if not _api_url():
+        console.print("[red]error:[/red] serve needs a Prefect server for its schedule and UI: "
+                      "run `prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api")  # fmt: skip
+        raise typer.Exit(EXIT_USAGE)
+    runner_kind = _runner_kind(task_runner, dask_address)
+    from pydantic import ValidationError
+
+    from flows.settings import load_settings
+    from ocr.errors import FatalError
+    from ocr.tesseract import check_languages, probe
+
+    try:
+        settings = load_settings(config, {"ocr": {"workers": workers, "lang": lang}})
+    except (ValidationError, OSError, ValueError) as exc:
+        console.print(f"[red]error:[/red] bad configuration: {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    try:
+        check_languages(settings.ocr.lang, probe(settings.ocr.tesseract_cmd))
+    except FatalError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(exc.exit_code) from exc
+    from flows.serve import ServeOptions
+    from flows.serve import serve as serve_forever
+
+    serve_forever(
+        ServeOptions(
+            inbox=inbox, out=out, processed=processed or inbox.resolve().parent / "processed",
+            settings=settings, schedule=schedule, task_runner=runner_kind,
+            dask_address=dask_address, settle_seconds=settle, poll_seconds=poll,
+            max_runs=max_runs, ocr_slots=ocr_slots,
+        )
+    )  # fmt: skip
 
 
 def main() -> None:

@@ -19,6 +19,11 @@ DEFAULTS = {
 
 
 def apply_defaults(verbose: bool = False) -> None:
+    if os.environ.get("PREFECT_API_URL") and "PREFECT_LOGGING_LEVEL" not in os.environ:
+        # A real server keeps the run's INFO logs for the UI; the console stays quiet.
+        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
+        if not verbose:
+            os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)
     if verbose:

@@ -129,12 +129,21 @@ def outputs_with_hashes(folder: Path, out: Path) -> dict[str, str]:
     }
 
 
+@contextlib.contextmanager
+def _manifest_lock(out: Path) -> Iterator[None]:
+    """One lock file for appends and compaction: overlapping runs (a nightly batch and an inbox
+    arrival) share an output folder, and a line appended while another run rewrites the
+    manifest must not be lost. (Locking the manifest itself would not do: compaction replaces it.)"""
+    with (out / ".manifest.lock").open("ab") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
 def append_manifest(out: Path, entry: dict[str, Any]) -> None:
     """One JSON line per document; a later line for the same doc_id supersedes earlier ones."""
     line = (json.dumps(printable(entry), sort_keys=True, ensure_ascii=False) + "\n").encode()
     try:
-        with (out / MANIFEST).open("ab") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+        with _manifest_lock(out), (out / MANIFEST).open("ab") as fh:
             if fh.tell() > 0 and _last_byte(out / MANIFEST) != b"\n":
                 line = b"\n" + line  # a line torn by a crash must not swallow this one
             fh.write(line)
@@ -188,11 +197,16 @@ def read_manifest(out: Path) -> dict[str, dict[str, Any]]:
 
 def compact_manifest(out: Path) -> None:
     """Rewrite the manifest with one line per document, sorted by doc_id (atomic)."""
-    entries = read_manifest(out)
-    data = "".join(
-        json.dumps(entries[k], sort_keys=True, ensure_ascii=False) + "\n" for k in sorted(entries)
-    )
-    write_atomic(out / MANIFEST, data.encode("utf-8"))
+    try:
+        with _manifest_lock(out):
+            entries = read_manifest(out)
+            data = "".join(
+                json.dumps(entries[k], sort_keys=True, ensure_ascii=False) + "\n"
+                for k in sorted(entries)
+            )
+            write_atomic(out / MANIFEST, data.encode("utf-8"))
+    except OSError as exc:
+        raise OutputError(f"cannot rewrite the manifest: {exc.strerror or exc}") from exc
 
 
 def copy_input(source: Path, dest_folder: Path, root: Path | None = None) -> list[str]:

@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +48,10 @@ _held_lock = threading.Lock()
 
 
 @contextlib.contextmanager
-def output_lock(out: Path) -> Iterator[None]:
-    """Hold `<out>/.lock` exclusively, or raise OutputBusyError at once if another process has it.
+def output_lock(out: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold `<out>/.lock` exclusively, or raise OutputBusyError if another process still has it
+    after `wait` seconds (at once by default: the CLI refuses a busy folder; the inbox service,
+    whose runs may overlap, waits its turn).
 
     Re-entrant within a process (the CLI takes it before the flow starts, so a busy folder is
     refused before Prefect is involved; the flow body takes it again for other callers)."""
@@ -72,13 +75,18 @@ def output_lock(out: Path) -> Iterator[None]:
     except OSError as exc:
         raise OutputError(f"cannot use the output folder {out}: {exc.strerror or exc}") from exc
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise OutputBusyError(
-                f"another ipdigitise run is writing to {out}; wait for it to finish or use "
-                "another --out folder"
-            ) from exc
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    raise OutputBusyError(
+                        f"another ipdigitise run is writing to {out}; wait for it to finish or "
+                        "use another --out folder"
+                    ) from exc
+                time.sleep(0.5)
         with _held_lock:
             _held[key] = 1
         try:

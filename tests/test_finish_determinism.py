@@ -42,7 +42,7 @@ def tree(folder: Path) -> dict[str, str]:
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != "manifest.jsonl"
+        if p.is_file() and p.name != "manifest.jsonl" and not p.name.startswith(".")
     }
 
 

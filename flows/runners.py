@@ -1,0 +1,105 @@
+"""Where page OCR runs (a bounded thread pool, or a Dask cluster) and how many OCR slots exist.
+
+The global concurrency limit `OCR_LIMIT` holds one slot per core of the machine doing OCR, so
+two overlapping runs (a nightly batch and an inbox arrival, say) never start more Tesseract
+processes than there are cores. It lives on the Prefect server; with the ephemeral API (no
+`PREFECT_API_URL`) there is one run per process and the bounded thread pool is the limit, so
+slots are not used at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+
+OCR_LIMIT = "ipdigitise-ocr"
+RunnerKind = Literal["threads", "dask"]
+log = logging.getLogger("ipdigitise.runners")
+
+
+def api_url() -> str | None:
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value() or None
+
+
+def make_task_runner(
+    kind: RunnerKind, workers: int, dask_address: str | None = None
+) -> TaskRunner[Any]:
+    """A thread pool of `workers`, or Dask: the cluster at `dask_address`, or a local one with
+    `workers` single-threaded worker processes."""
+    if kind == "threads":
+        if dask_address:
+            raise ValueError("--dask-address needs --task-runner dask")
+        return ThreadPoolTaskRunner(max_workers=workers)
+    from flows.dask_runner import LocalAwareDaskTaskRunner
+
+    if dask_address:
+        return LocalAwareDaskTaskRunner(address=dask_address)
+    return LocalAwareDaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": workers,
+            "threads_per_worker": 1,  # one single-threaded Tesseract per worker process
+            "processes": True,
+            "dashboard_address": None,  # no fixed port: several runs may share a machine
+        }
+    )
+
+
+def ensure_ocr_limit(slots: int | None = None, *, update: bool = False) -> int | None:
+    """Create the OCR limit on the server if missing (one slot per core by default).
+
+    An existing limit is left as the operator set it unless `update`. Returns the limit in
+    force, or None where there is no server or it cannot be reached (the run goes on without).
+    """
+    if not api_url():
+        return None
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import (
+        GlobalConcurrencyLimitCreate,
+        GlobalConcurrencyLimitUpdate,
+    )
+    from prefect.exceptions import ObjectNotFound
+
+    wanted = slots or os.cpu_count() or 1
+    try:
+        with get_client(sync_client=True) as client:
+            try:
+                current = client.read_global_concurrency_limit_by_name(OCR_LIMIT)
+            except ObjectNotFound:
+                client.create_global_concurrency_limit(
+                    GlobalConcurrencyLimitCreate(name=OCR_LIMIT, limit=wanted)
+                )
+                return wanted
+            if update and current.limit != wanted:
+                client.update_global_concurrency_limit(
+                    OCR_LIMIT, GlobalConcurrencyLimitUpdate(limit=wanted)
+                )
+                return wanted
+            return current.limit
+    except Exception as exc:  # an unreachable API must not stop OCR: the thread pool is bounded
+        log.warning("OCR concurrency limit not available (%s); going on without it", exc)
+        return None
+
+
+@contextlib.contextmanager
+def ocr_slot() -> Iterator[None]:
+    """Hold one slot of the global OCR limit while the body runs (no-op without a server)."""
+    if not api_url():
+        yield
+        return
+    from prefect.concurrency.sync import concurrency
+
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(concurrency(OCR_LIMIT, occupy=1, lease_duration=60))
+        except TimeoutError:
+            raise
+        except Exception as exc:  # the API went away: OCR still works, only unthrottled
+            log.warning("no OCR slot (%s); running without the global limit", exc)
+        yield
