@@ -15,8 +15,9 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -24,6 +25,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from flows.environment import apply_defaults
+
+if TYPE_CHECKING:
+    from flows.settings import Settings
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_TESSERACT, EXIT_LANGUAGE, EXIT_NO_INPUT = 0, 1, 2, 3, 4, 5
 EXIT_BUSY, EXIT_API, EXIT_INCOMPLETE = 6, 7, 8
@@ -36,6 +40,33 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 console = Console(stderr=True)
+
+
+def _load_settings_or_exit(
+    config: Path | None, overrides: dict[str, Any] | None = None
+) -> Settings:
+    """Settings from defaults, file, environment and flags; a bad value ends with EXIT_USAGE."""
+    from pydantic import ValidationError
+
+    from flows.settings import load_settings
+
+    try:
+        return load_settings(config, overrides)
+    except (ValidationError, OSError, ValueError) as exc:
+        console.print(f"[red]error:[/red] bad configuration: {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+
+
+def _check_or_exit(*checks: Callable[[], object]) -> None:
+    """Run start-up checks; a fatal typed error ends with its own documented exit code."""
+    from ocr.errors import FatalError
+
+    try:
+        for check in checks:
+            check()
+    except FatalError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(exc.exit_code) from exc
 
 
 @app.callback()
@@ -103,18 +134,11 @@ def run(
     """Digitise INPUTS into OUT/published, OUT/review and OUT/quarantine, with OUT/manifest.jsonl."""
     apply_defaults(verbose)
     runner_kind = _runner_kind(task_runner, dask_address)
-    from pydantic import ValidationError
-
     from flows.discover import discover
-    from flows.settings import load_settings
     from ocr.errors import FatalError, IpdError
     from ocr.tesseract import check_languages, probe
 
-    try:
-        settings = load_settings(config, {"ocr": {"workers": workers, "lang": lang}})
-    except (ValidationError, OSError, ValueError) as exc:
-        console.print(f"[red]error:[/red] bad configuration: {exc}")
-        raise typer.Exit(EXIT_USAGE) from exc
+    settings = _load_settings_or_exit(config, {"ocr": {"workers": workers, "lang": lang}})
     missing = [p for p in inputs if not p.exists() and not p.is_symlink()]
     if missing:
         console.print(f"[red]error:[/red] input not found: {', '.join(map(str, missing))}")
@@ -125,13 +149,9 @@ def run(
         raise typer.Exit(EXIT_NO_INPUT)
     from flows.faults import check_prefect_api
 
-    try:
-        info = probe(settings.ocr.tesseract_cmd)
-        check_languages(settings.ocr.lang, info)
-        check_prefect_api()
-    except FatalError as exc:
-        console.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(exc.exit_code) from exc
+    _check_or_exit(lambda: check_languages(settings.ocr.lang, probe(settings.ocr.tesseract_cmd)),
+                   check_prefect_api)  # fmt: skip
+    info = probe(settings.ocr.tesseract_cmd)
 
     from flows.batch import run_batch
     from flows.faults import is_api_failure
@@ -233,9 +253,6 @@ def validate(
     """Run the validation gate (schemas and business rules) on existing output files."""
     import json
 
-    from pydantic import ValidationError
-
-    from flows.settings import load_settings
     from output_schemas.gate_files import Thresholds, validate_paths
     from output_schemas.review_html import render
 
@@ -243,11 +260,7 @@ def validate(
     if missing:
         console.print(f"[red]error:[/red] not found: {', '.join(map(str, missing))}")
         raise typer.Exit(EXIT_NO_INPUT)
-    try:
-        g = load_settings(config).gate
-    except (ValidationError, OSError, ValueError) as exc:
-        console.print(f"[red]error:[/red] bad configuration: {exc}")
-        raise typer.Exit(EXIT_USAGE) from exc
+    g = _load_settings_or_exit(config).gate
     checks = validate_paths(
         files,
         Thresholds(
@@ -374,22 +387,10 @@ def serve(
                       "run `prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api")  # fmt: skip
         raise typer.Exit(EXIT_USAGE)
     runner_kind = _runner_kind(task_runner, dask_address)
-    from pydantic import ValidationError
-
-    from flows.settings import load_settings
-    from ocr.errors import FatalError
     from ocr.tesseract import check_languages, probe
 
-    try:
-        settings = load_settings(config, {"ocr": {"workers": workers, "lang": lang}})
-    except (ValidationError, OSError, ValueError) as exc:
-        console.print(f"[red]error:[/red] bad configuration: {exc}")
-        raise typer.Exit(EXIT_USAGE) from exc
-    try:
-        check_languages(settings.ocr.lang, probe(settings.ocr.tesseract_cmd))
-    except FatalError as exc:
-        console.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(exc.exit_code) from exc
+    settings = _load_settings_or_exit(config, {"ocr": {"workers": workers, "lang": lang}})
+    _check_or_exit(lambda: check_languages(settings.ocr.lang, probe(settings.ocr.tesseract_cmd)))
     from flows.serve import ServeOptions
     from flows.serve import serve as serve_forever
 
