@@ -1,6 +1,6 @@
 """Full-text benchmark: real patent text rendered to pages, OCR'd and structured by the pipeline.
 
-    cd <repo> && /work/main/.venv/bin/python -m bench.fulltext_bench            # all variants
+    .venv/bin/python -m bench.fulltext_bench            # all variants
     ... -m bench.fulltext_bench --variants clean --docs EP1000000A1             # a subset
 
 For each document of bench.fulltext_gt.SOURCES and each variant, pages are rendered (seeded),

@@ -6,7 +6,7 @@ page, the true page kinds, and the ground truth (abstract, description items wit
 claims) read from the real XML in ../shared. Tests then exercise the full-text mapping on real
 OCR output without running Tesseract or needing ../shared.
 
-    cd <repo> && /work/main/.venv/bin/python -m bench.make_fulltext_fixtures
+    .venv/bin/python -m bench.make_fulltext_fixtures
 """
 
 from __future__ import annotations

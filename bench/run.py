@@ -1,6 +1,6 @@
 """Preprocessing benchmark: raw Tesseract vs ipdigitise vs OCRmyPDF on the same degraded pages.
 
-    bash bench/setup.sh /work/main/.venv/bin/python        # OCRmyPDF + Ghostscript + unpaper, once
+    bash bench/setup.sh .venv/bin/python        # OCRmyPDF + Ghostscript + unpaper, once
     python bench/degrade.py --out /tmp/ipd-degraded --pages 12
     flock /tmp/ipd-bench.lock python bench/run.py --data /tmp/ipd-degraded --out bench/results/main \
         --ablation-pages 5
