@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 import re
 from importlib import resources
 from typing import Any
@@ -86,6 +87,11 @@ def check_json(data: dict[str, Any]) -> list[Finding]:
 REQUIRED_FIELDS = ("publication_number", "application_number", "title")
 
 
+def _floor2(x: float) -> float:
+    """Shown rounded down, so 0.6998 is not reported as '0.70 (threshold 0.70)'."""
+    return math.floor(x * 100) / 100
+
+
 def check_rules(
     doc: IPDocument, *, min_field_confidence: float, min_page_confidence: float
 ) -> list[Finding]:
@@ -157,7 +163,7 @@ def check_rules(
     for name, value, source in weighed:
         if source.confidence < min_field_confidence:
             add("review", "low-confidence",
-                f"{name} {value!r} read with confidence {source.confidence:.2f} "
+                f"{name} {value!r} read with confidence {_floor2(source.confidence):.2f} "
                 f"(threshold {min_field_confidence:.2f})", name, source)  # fmt: skip
     for page in doc.pages:
         if (
