@@ -122,13 +122,10 @@ def _manifest_size(out: Path) -> int:
 
 def _working(out: Path, since: float) -> bool:
     """A page image written by this run is in .work/ (a killed run's leftovers do not count)."""
-    for page in (out / ".work").glob("*/page-*.pgm"):
-        try:
-            if page.stat().st_mtime >= since:
-                return True
-        except FileNotFoundError:
-            pass
-    return False
+    try:  # the run creates and deletes these folders while we look
+        return any(p.stat().st_mtime >= since for p in (out / ".work").glob("*/page-*.pgm"))
+    except FileNotFoundError:
+        return False
 
 
 def _manifest_grew(out: Path, size: int) -> bool:
