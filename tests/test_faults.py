@@ -180,7 +180,7 @@ def test_prefect_api_lost_mid_run(prefect_api: PrefectApi, tmp_path: Path) -> No
     env = cli_env(
         prefect_api, tess,
         PREFECT_API_URL=f"http://127.0.0.1:{proxy.port}/api",
-        PREFECT_CLIENT_MAX_RETRIES="1",
+        PREFECT_CLIENT_MAX_RETRIES="0",
         IPDIGITISE_OCR__WORKERS="1",
     )  # fmt: skip
     proc = subprocess.Popen(
