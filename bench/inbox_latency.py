@@ -56,6 +56,7 @@ def main() -> None:
         proc = start(cmd, server.env(), args.work / "serve.log")
         try:
             wait_for("the deployments", lambda: "on-arrival" in server.deployments(), 120)
+            arrival = server.deployments()["on-arrival"]["id"]
             rows = []
             for page in pages:
                 doc_id = page.stem
@@ -80,14 +81,13 @@ def main() -> None:
                 wait_for("the inbox to empty", lambda: not any(inbox.iterdir()), 120, every=0.1)
                 wait_for("the run to finish", lambda: all(
                     r["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
-                    for r in server.flow_runs()), 120, every=0.2)  # fmt: skip
+                    for r in server.flow_runs(arrival)), 120, every=0.2)  # fmt: skip
                 rows.append({"doc_id": doc_id, "status": done.parent.name, "landed": landed,
                              "published": published, "latency": published - landed})  # fmt: skip
                 print(
                     f"{doc_id:<22} {done.parent.name:<10} {published - landed:6.2f} s", flush=True
                 )
-            dep = server.deployments()["on-arrival"]["id"]
-            runs = [r for r in server.flow_runs(dep) if r["state_type"] == "COMPLETED"]
+            runs = [r for r in server.flow_runs(arrival) if r["state_type"] == "COMPLETED"]
             by_name = {r["parameters"]["names"][0]: r for r in runs}
             for row in rows:
                 run = by_name.get(f"{row['doc_id']}.png")
