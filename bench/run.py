@@ -3,7 +3,7 @@
     bash bench/setup.sh .venv/bin/python        # OCRmyPDF + Ghostscript + unpaper, once
     python bench/degrade.py --out /tmp/ipd-degraded --pages 12
     flock /tmp/ipd-bench.lock python bench/run.py --data /tmp/ipd-degraded --out bench/results/main \
-        --ablation-pages 5
+        --pages 8 --ablation-pages 3     # the exact commands behind bench/README.md are listed there
 
 Systems, each given the degraded file as it is:
   raw       Tesseract 5 (psm 3, eng, one thread) on the file, told the resolution ipdigitise's ingest

@@ -100,9 +100,16 @@ def test_rejects_colour_pixels() -> None:
 
 
 def test_settings_map_onto_options() -> None:
-    settings = load_settings(overrides={"preprocess": {"deskew": False, "binarise": "otsu"}})
+    settings = load_settings(
+        overrides={"preprocess": {"deskew": False, "binarise": "otsu", "sharpen": False}}
+    )
     opts = PreprocessOptions(**settings.preprocess.options())
     assert opts.deskew is False and opts.binarise == "otsu" and opts.orientation == "fast"
+    assert opts.sharpen is False
+    # Every switch of the options can be set from the settings file.
+    switches = {"resolution", "estimate_dpi", "invert", "denoise", "borders", "orientation",
+                "deskew", "sharpen", "binarise"}  # fmt: skip
+    assert switches <= set(settings.preprocess.options())
     assert Settings().fingerprint() != settings.fingerprint()
 
 
