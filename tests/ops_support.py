@@ -93,12 +93,19 @@ class PrefectServer:
         return env
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        r = httpx.post(f"{self.url}{path}", json=body or {}, timeout=30)
-        r.raise_for_status()
-        return r.json()
+        return self._call("POST", path, body or {})
 
     def get(self, path: str) -> Any:
-        r = httpx.get(f"{self.url}{path}", timeout=30)
+        return self._call("GET", path, None)
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
+        """One API call; a 503 (SQLite busy under load: the server says "try again") is retried
+        a few times, as Prefect's own client does, anything else fails the test at once."""
+        for attempt in range(6):
+            r = httpx.request(method, f"{self.url}{path}", json=body, timeout=30)
+            if r.status_code != 503 or attempt == 5:
+                break
+            time.sleep(1 + attempt)
         r.raise_for_status()
         return r.json()
 
