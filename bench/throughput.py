@@ -21,6 +21,7 @@ largest sum of RSS over the command's process tree, sampled every 0.1 s with psu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -42,7 +43,9 @@ sys.path.insert(0, str(REPO / "tests"))
 from ops_support import base_env, prefect_server  # noqa: E402
 
 
-def measure(cmd: list[str] | str, env: dict[str, str], cwd: Path = REPO) -> tuple[float, float, str]:
+def measure(
+    cmd: list[str] | str, env: dict[str, str], cwd: Path = REPO
+) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MiB) of the whole process tree, and stdout."""
     peak = 0
     started = time.perf_counter()
@@ -57,10 +60,8 @@ def measure(cmd: list[str] | str, env: dict[str, str], cwd: Path = REPO) -> tupl
             procs = [root, *root.children(recursive=True)]
             rss = 0
             for p in procs:
-                try:
+                with contextlib.suppress(psutil.Error):
                     rss += p.memory_info().rss
-                except psutil.Error:
-                    pass
             peak = max(peak, rss)
         except psutil.Error:
             pass
@@ -73,15 +74,15 @@ def measure(cmd: list[str] | str, env: dict[str, str], cwd: Path = REPO) -> tupl
     return wall, peak / 2**20, text
 
 
-def build_pages(work: Path, n_front: int, copies: int = 1) -> tuple[Path, int]:
+def build_pages(work: Path, n_front: int, copies: int = 1, multi: bool = True) -> tuple[Path, int]:
     """A folder of documents: n_front front pages plus the multi-page ones, `copies` times."""
-    folder = work / f"docs-{n_front}x{copies}"
+    folder = work / f"docs-{n_front}x{copies}{'' if multi else '-single'}"
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     fronts = sorted(FRONT.glob("*.png"))[:n_front]
     for c in range(copies):
-        for src in [*fronts, *MULTI]:
+        for src in [*fronts, *(MULTI if multi else [])]:
             dst = folder / f"c{c:02d}_{src.name}"
             if src.is_dir():
                 shutil.copytree(src, dst)
@@ -119,7 +120,9 @@ def to_pdf(pages: list[tuple[Path, float]], target: Path) -> None:
     target.write_bytes(img2pdf.convert(pngs))
 
 
-def ipd_run(env: dict[str, str], folder: Path, out: Path, workers: int) -> tuple[float, float, float]:
+def ipd_run(
+    env: dict[str, str], folder: Path, out: Path, workers: int
+) -> tuple[float, float, float]:
     """Wall, peak MiB, and the batch seconds the command prints."""
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "flows", "run", str(folder), "--out", str(out),
@@ -150,27 +153,29 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     env = base_env(args.work / "ephemeral-home")
     env["PREFECT_LOCAL_STORAGE_PATH"] = str(args.work / "store")
-    header = f"{'variant':<28} {'pages':>5} {'wall s':>8} {'pages/min':>8} {'ratio':>5} {'peak MiB':>8}"
+    header = (
+        f"{'variant':<28} {'pages':>5} {'wall s':>8} {'pages/min':>8} {'ratio':>5} {'peak MiB':>8}"
+    )
 
     if args.memory:
         sizes = [int(s) for s in args.memory.split(",")]
-        warm, _ = build_pages(args.work, 1)
+        warm, _ = build_pages(args.work, 1, multi=False)
         ipd_run(env, warm, args.work / "out-warm", 2)  # the ephemeral database exists
         print(header)
         for size in sizes:
             copies = max(1, round(size / 60))
-            folder, _ = build_pages(args.work, max(1, size // copies - 10), copies)
+            folder, _ = build_pages(args.work, max(1, size // copies - 7), copies)
             wall, peak, batch = ipd_run(env, folder, args.work / f"out-mem-{size}", 2)
             n = len(prepare_count(folder))
             row(f"ipd-ephemeral w2 ({n} p)", n, wall, peak, None, f"batch {batch:.1f} s")
         return
 
-    folder, _ = build_pages(args.work, max(1, args.pages - 10))
+    folder, _ = build_pages(args.work, max(1, args.pages - 7))
     pages = prepare(folder, args.work)
     n = len(pages)
     skip = set(args.skip.split(","))
     # warm-up: databases created, files in the page cache, not timed
-    ipd_run(env, build_pages(args.work, 1)[0], args.work / "out-warm", cores)
+    ipd_run(env, build_pages(args.work, 1, multi=False)[0], args.work / "out-warm", cores)
     print(f"{n} pages, {cores} cores\n{header}", flush=True)
     listing = args.work / "pages.txt"
     listing.write_text("".join(f"{p} {round(d)}\n" for p, d in pages))
@@ -185,7 +190,9 @@ def main() -> None:
     if "server" not in skip:
         with prefect_server(args.work / "server-home") as server:
             senv = {**server.env(), "PREFECT_LOCAL_STORAGE_PATH": str(args.work / "store-srv")}
-            ipd_run(senv, build_pages(args.work, 1)[0], args.work / "out-warm-srv", cores)
+            ipd_run(
+                senv, build_pages(args.work, 1, multi=False)[0], args.work / "out-warm-srv", cores
+            )
             shutil.rmtree(args.work / "store-srv", ignore_errors=True)  # no cached page reused
             wall, peak, batch = ipd_run(senv, folder, args.work / "out-srv", cores)
             row(f"ipd-server w{cores}", n, wall, peak, limit, f"batch {batch:.1f} s")
@@ -198,7 +205,7 @@ def main() -> None:
         wall, peak, _ = measure(ocmd, env)
         row(f"ocrmypdf --jobs {cores}", n, wall, peak, limit, "PDF/A output, sidecar text")
     # start-up: one page end to end against one Tesseract call on the same page
-    one = build_pages(args.work, 1)[0]
+    one = build_pages(args.work, 1, multi=False)[0]
     wall1, _, batch1 = ipd_run(env, one, args.work / "out-one", cores)
     p, d = pages[0]
     t1, _, _ = measure(["tesseract", str(p), "stdout", "--psm", "3", "--dpi", str(round(d)), "tsv"],

@@ -31,9 +31,9 @@ def main() -> None:
     from flows.batch import run_batch
     from flows.settings import load_settings
 
-    folder, _ = build_pages(args.work, max(1, args.pages - 10))
+    folder, _ = build_pages(args.work, max(1, args.pages - 7))
     settings = load_settings(overrides={"ocr": {"workers": os.cpu_count() or 1}})
-    warm, _ = build_pages(args.work, 1, 1)
+    warm, _ = build_pages(args.work, 1, 1, multi=False)
     run_batch([warm], args.work / "out-warm", settings)  # imports, database, first-call costs
     out = args.work / "out"
     shutil.rmtree(out, ignore_errors=True)
