@@ -1,6 +1,6 @@
 """How often the abstract (57) is read from the 135 real US front pages in ../shared.
 
-    cd <repo> && /work/main/.venv/bin/python -m bench.frontpage_abstract [--ocr-dir /tmp/ocrj]
+    .venv/bin/python -m bench.frontpage_abstract [--ocr-dir /tmp/ocrj]
 
 Counts front pages whose abstract the INID segmenter (mapping.frontpage) finds on its own and
 after build_document's fallback (mapping.abstract), and checks each abstract against the page's

@@ -1,0 +1,226 @@
+"""Pages per minute and peak memory: the pipeline against Tesseract alone and OCRmyPDF, on the
+same pages, in one run. Not part of the test run.
+
+    flock /tmp/ipd-bench.lock .venv/bin/python -m bench.throughput [--pages 60]
+    flock /tmp/ipd-bench.lock .venv/bin/python -m bench.throughput --memory 50,300
+
+Pages: the first front pages of `../shared/data/us-frontpages/images` (one document each) plus
+the multi-page TIFF, PDF and page folder of `sample_scans/documents`. Variants:
+
+- `tesseract-cli`: the `tesseract` CLI alone on the pipeline's own preprocessed pages (prepared
+  before timing), one single-threaded process per core through `xargs -P`, TSV to /dev/null;
+- `ipd-ephemeral`: `python -m flows run` end to end, Prefect's ephemeral API, 2 and 1 workers;
+- `ipd-server`: the same against a `prefect server start` started before timing;
+- `ocrmypdf`: `ocrmypdf --jobs <cores> --sidecar` on one PDF of the same preprocessed pages.
+
+Wall time is the whole command (interpreter and Prefect start-up included); peak memory is the
+largest sum of RSS over the command's process tree, sampled every 0.1 s with psutil.
+`--memory` runs only `ipd-ephemeral` (2 workers) on batches of the given sizes (pages reused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+FRONT = SHARED / "data" / "us-frontpages" / "images"
+MULTI = [REPO / "sample_scans" / "documents" / n for n in ("us_10135921.tif", "us_10142867.pdf",
+                                                           "us_10142966", "us_10142969.tif")]  # fmt: skip
+sys.path.insert(0, str(REPO / "tests"))
+
+from ops_support import base_env, prefect_server  # noqa: E402
+
+
+def measure(
+    cmd: list[str] | str, env: dict[str, str], cwd: Path = REPO
+) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MiB) of the whole process tree, and stdout."""
+    peak = 0
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            shell=isinstance(cmd, str), text=True)  # fmt: skip
+    out: list[str] = []
+    reader = threading.Thread(target=lambda: out.append(proc.stdout.read()))  # type: ignore[union-attr]
+    reader.start()
+    root = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            procs = [root, *root.children(recursive=True)]
+            rss = 0
+            for p in procs:
+                with contextlib.suppress(psutil.Error):
+                    rss += p.memory_info().rss
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    wall = time.perf_counter() - started
+    reader.join()
+    text = "".join(out)
+    if proc.returncode != 0:
+        sys.exit(f"{cmd} failed ({proc.returncode}):\n{text[-3000:]}")
+    return wall, peak / 2**20, text
+
+
+def build_pages(work: Path, n_front: int, copies: int = 1, multi: bool = True) -> tuple[Path, int]:
+    """A folder of documents: n_front front pages plus the multi-page ones, `copies` times."""
+    folder = work / f"docs-{n_front}x{copies}{'' if multi else '-single'}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    fronts = sorted(FRONT.glob("*.png"))[:n_front]
+    for c in range(copies):
+        for src in [*fronts, *(MULTI if multi else [])]:
+            dst = folder / f"c{c:02d}_{src.name}"
+            if src.is_dir():
+                shutil.copytree(src, dst)
+            else:
+                shutil.copy2(src, dst)
+    return folder, 0
+
+
+def prepare(folder: Path, work: Path) -> list[tuple[Path, float]]:
+    """The pipeline's own preprocessed pages (PGM) with their dpi, for Tesseract alone."""
+    from flows.discover import discover
+    from flows.settings import load_settings
+    from flows.stages import prepare_document
+
+    settings = load_settings()
+    out = work / "prepared"
+    shutil.rmtree(out, ignore_errors=True)
+    pages = []
+    for doc in discover([folder]):
+        prepared = prepare_document(doc, out, settings)
+        pages += [(p.path, p.dpi) for p in prepared.pages]
+    return pages
+
+
+def to_pdf(pages: list[tuple[Path, float]], target: Path) -> None:
+    import img2pdf
+    from PIL import Image
+
+    pngs = []
+    for i, (path, dpi) in enumerate(pages):
+        png = target.parent / "pdfpages" / f"{i:04d}.png"
+        png.parent.mkdir(parents=True, exist_ok=True)
+        Image.open(path).save(png, dpi=(dpi, dpi))
+        pngs.append(str(png))
+    target.write_bytes(img2pdf.convert(pngs))
+
+
+def ipd_run(
+    env: dict[str, str], folder: Path, out: Path, workers: int
+) -> tuple[float, float, float]:
+    """Wall, peak MiB, and the batch seconds the command prints."""
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, "-m", "flows", "run", str(folder), "--out", str(out),
+           "--workers", str(workers)]  # fmt: skip
+    wall, peak, text = measure(cmd, env)
+    rows = [line for line in text.splitlines() if re.match(r"\s*\d+\s*│", line)]
+    pages = int(rows[-1].split("│")[1])
+    batch = float(rows[-1].split("│")[5])
+    return wall, peak, batch if pages else float("nan")
+
+
+def row(name: str, pages: int, wall: float, peak: float, ref: float | None, note: str = "") -> None:
+    ppm = pages / wall * 60
+    ratio = f"{ppm / ref:5.2f}" if ref else "    -"
+    print(f"{name:<28} {pages:5d} {wall:8.1f} {ppm:8.1f} {ratio} {peak:8.0f}  {note}", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pages", type=int, default=60, help="about this many pages (main table)")
+    ap.add_argument("--memory", type=str, default="", help="e.g. 50,300: memory growth only")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/ipd-bench-throughput"))
+    ap.add_argument("--skip", type=str, default="", help="variants to leave out, comma-separated")
+    args = ap.parse_args()
+    if not FRONT.is_dir():
+        sys.exit(f"{FRONT} is missing")
+    cores = os.cpu_count() or 1
+    args.work.mkdir(parents=True, exist_ok=True)
+    env = base_env(args.work / "ephemeral-home")
+    env["PREFECT_LOCAL_STORAGE_PATH"] = str(args.work / "store")
+    header = (
+        f"{'variant':<28} {'pages':>5} {'wall s':>8} {'pages/min':>8} {'ratio':>5} {'peak MiB':>8}"
+    )
+
+    if args.memory:
+        sizes = [int(s) for s in args.memory.split(",")]
+        warm, _ = build_pages(args.work, 1, multi=False)
+        ipd_run(env, warm, args.work / "out-warm", 2)  # the ephemeral database exists
+        print(header)
+        for size in sizes:
+            copies = max(1, round(size / 60))
+            folder, _ = build_pages(args.work, max(1, size // copies - 7), copies)
+            wall, peak, batch = ipd_run(env, folder, args.work / f"out-mem-{size}", 2)
+            n = len(prepare_count(folder))
+            row(f"ipd-ephemeral w2 ({n} p)", n, wall, peak, None, f"batch {batch:.1f} s")
+        return
+
+    folder, _ = build_pages(args.work, max(1, args.pages - 7))
+    pages = prepare(folder, args.work)
+    n = len(pages)
+    skip = set(args.skip.split(","))
+    # warm-up: databases created, files in the page cache, not timed
+    ipd_run(env, build_pages(args.work, 1, multi=False)[0], args.work / "out-warm", cores)
+    print(f"{n} pages, {cores} cores\n{header}", flush=True)
+    listing = args.work / "pages.txt"
+    listing.write_text("".join(f"{p} {round(d)}\n" for p, d in pages))
+    tcmd = (f"xargs -P {cores} -n 2 sh -c 'tesseract \"$0\" stdout --psm 3 --dpi \"$1\" "
+            f"-l eng -c preserve_interword_spaces=0 tsv > /dev/null 2>&1' < {listing}")  # fmt: skip
+    wall, peak, _ = measure(tcmd, {**env, "OMP_THREAD_LIMIT": "1"})
+    limit = n / wall * 60
+    row(f"tesseract-cli -P{cores}", n, wall, peak, limit, "the limit")
+    for workers in (cores, 1):
+        wall, peak, batch = ipd_run(env, folder, args.work / f"out-eph-{workers}", workers)
+        row(f"ipd-ephemeral w{workers}", n, wall, peak, limit, f"batch {batch:.1f} s")
+    if "server" not in skip:
+        with prefect_server(args.work / "server-home") as server:
+            senv = {**server.env(), "PREFECT_LOCAL_STORAGE_PATH": str(args.work / "store-srv")}
+            ipd_run(
+                senv, build_pages(args.work, 1, multi=False)[0], args.work / "out-warm-srv", cores
+            )
+            shutil.rmtree(args.work / "store-srv", ignore_errors=True)  # no cached page reused
+            wall, peak, batch = ipd_run(senv, folder, args.work / "out-srv", cores)
+            row(f"ipd-server w{cores}", n, wall, peak, limit, f"batch {batch:.1f} s")
+    if "ocrmypdf" not in skip:
+        pdf = args.work / "pages.pdf"
+        to_pdf(pages, pdf)
+        ocrmypdf = Path(sys.executable).with_name("ocrmypdf")
+        ocmd = [str(ocrmypdf), "--jobs", str(cores), "--sidecar", str(args.work / "side.txt"),
+                "-l", "eng", "--force-ocr", str(pdf), str(args.work / "ocrmypdf-out.pdf")]  # fmt: skip
+        wall, peak, _ = measure(ocmd, env)
+        row(f"ocrmypdf --jobs {cores}", n, wall, peak, limit, "PDF/A output, sidecar text")
+    # start-up: one page end to end against one Tesseract call on the same page
+    one = build_pages(args.work, 1, multi=False)[0]
+    wall1, _, batch1 = ipd_run(env, one, args.work / "out-one", cores)
+    p, d = pages[0]
+    t1, _, _ = measure(["tesseract", str(p), "stdout", "--psm", "3", "--dpi", str(round(d)), "tsv"],
+                       {**env, "OMP_THREAD_LIMIT": "1"})  # fmt: skip
+    print(f"\none-page run (ephemeral): wall {wall1:.1f} s, batch {batch1:.1f} s; "
+          f"tesseract alone on that page {t1:.1f} s")  # fmt: skip
+
+
+def prepare_count(folder: Path) -> list[int]:
+    """Pages in a folder of documents (without preprocessing them)."""
+    from flows.discover import discover
+    from ocr.ingest import IngestLimits, iter_pages
+
+    return [p.index for d in discover([folder]) for p in iter_pages(d.path, IngestLimits())]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Where the Python process spends its CPU during a batch (every thread: Prefect's task threads
+included), with yappi. Tesseract's own time is in its child processes and is not counted here;
+what is counted is what the pipeline adds around OCR. Not part of the test run.
+
+    .venv/bin/pip install yappi   # bench only
+    flock /tmp/ipd-bench.lock .venv/bin/python -m bench.throughput_profile [--pages 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import time
+from pathlib import Path
+
+import yappi
+
+from bench.throughput import build_pages
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pages", type=int, default=20)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/ipd-bench-profile"))
+    ap.add_argument("--top", type=int, default=25)
+    args = ap.parse_args()
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    os.environ.setdefault("PREFECT_HOME", str(args.work / "home"))
+    from flows.batch import run_batch
+    from flows.settings import load_settings
+
+    folder, _ = build_pages(args.work, max(1, args.pages - 7))
+    settings = load_settings(overrides={"ocr": {"workers": os.cpu_count() or 1}})
+    warm, _ = build_pages(args.work, 1, 1, multi=False)
+    run_batch([warm], args.work / "out-warm", settings)  # imports, database, first-call costs
+    out = args.work / "out"
+    shutil.rmtree(out, ignore_errors=True)
+    yappi.set_clock_type("cpu")
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    self0 = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    yappi.start(builtins=False, profile_threads=True)
+    results = run_batch([folder], out, settings)
+    yappi.stop()
+    wall = time.perf_counter() - started
+    self1 = resource.getrusage(resource.RUSAGE_SELF)
+    children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    py_cpu = (self1.ru_utime + self1.ru_stime) - (self0.ru_utime + self0.ru_stime)
+    ch_cpu = (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime)
+    pages = sum(r.pages for r in results)
+    print(f"{pages} pages, wall {wall:.1f} s; CPU: Python process {py_cpu:.1f} s (profiled), "
+          f"child processes (Tesseract) {ch_cpu:.1f} s; Python share of all CPU "
+          f"{py_cpu / (py_cpu + ch_cpu):.1%}")  # fmt: skip
+    stats = yappi.get_func_stats()
+    stats.sort("ttot", "desc")
+    print(f"\ntop {args.top} by inclusive CPU (ttot), all threads:")
+    print(f"{'ttot s':>8} {'tsub s':>8} {'calls':>7}  function")
+    for st in stats[: args.top]:
+        where = f"{Path(st.module).name}:{st.lineno}"
+        print(f"{st.ttot:8.2f} {st.tsub:8.2f} {st.ncall:7d}  {st.name} ({where})")
+    stats.sort("tsub", "desc")
+    print(f"\ntop {args.top} by own CPU (tsub):")
+    for st in stats[: args.top]:
+        where = f"{Path(st.module).name}:{st.lineno}"
+        print(f"{st.ttot:8.2f} {st.tsub:8.2f} {st.ncall:7d}  {st.name} ({where})")
+
+
+if __name__ == "__main__":
+    main()
