@@ -33,6 +33,18 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_TESSERACT, EXIT_LANGUAGE, EXIT_NO_INPUT
 EXIT_BUSY, EXIT_API, EXIT_INCOMPLETE = 6, 7, 8
 EXIT_REVIEW, EXIT_INVALID = 10, 11
 
+# Options shared by several commands
+ConfigOption = Annotated[
+    Path | None, typer.Option(help="TOML settings file", exists=True, dir_okay=False)
+]
+TaskRunnerOption = Annotated[
+    str, typer.Option(help="where pages are OCR'd: threads (this machine) or dask")
+]
+DaskAddressOption = Annotated[
+    str | None,
+    typer.Option(help="Dask scheduler, e.g. tcp://HOST:8786 [default: a local cluster]"),
+]
+
 app = typer.Typer(
     help="Digitise scanned IP documents into validated WIPO ST.96 XML and JSON.",
     no_args_is_help=True,
@@ -117,19 +129,12 @@ def run(
     lang: Annotated[
         str | None, typer.Option(help="Tesseract languages, e.g. eng+fra+deu [default: eng]")
     ] = None,
-    config: Annotated[
-        Path | None, typer.Option(help="TOML settings file", exists=True, dir_okay=False)
-    ] = None,
+    config: ConfigOption = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="show Prefect's run logs")
     ] = False,
-    task_runner: Annotated[
-        str, typer.Option(help="where pages are OCR'd: threads (this machine) or dask")
-    ] = "threads",
-    dask_address: Annotated[
-        str | None,
-        typer.Option(help="Dask scheduler, e.g. tcp://HOST:8786 [default: a local cluster]"),
-    ] = None,
+    task_runner: TaskRunnerOption = "threads",
+    dask_address: DaskAddressOption = None,
 ) -> None:
     """Digitise INPUTS into OUT/published, OUT/review and OUT/quarantine, with OUT/manifest.jsonl."""
     apply_defaults(verbose)
@@ -355,16 +360,9 @@ def serve(
         float, typer.Option(help="seconds a scan must stay unchanged before it is read", min=0.5)
     ] = 5.0,
     lang: Annotated[str | None, typer.Option(help="Tesseract languages [default: eng]")] = None,
-    config: Annotated[
-        Path | None, typer.Option(help="TOML settings file", exists=True, dir_okay=False)
-    ] = None,
-    task_runner: Annotated[
-        str, typer.Option(help="where pages are OCR'd: threads (this machine) or dask")
-    ] = "threads",
-    dask_address: Annotated[
-        str | None,
-        typer.Option(help="Dask scheduler, e.g. tcp://HOST:8786 [default: a local cluster]"),
-    ] = None,
+    config: ConfigOption = None,
+    task_runner: TaskRunnerOption = "threads",
+    dask_address: DaskAddressOption = None,
     ocr_slots: Annotated[
         int | None,
         typer.Option(
