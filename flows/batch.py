@@ -11,13 +11,12 @@ import hashlib
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import TaskRunner
-from prefect.utilities.annotations import quote
 
 from flows import stages
 from flows.artifacts import UNCHANGED, RunProgress, publish_results
@@ -233,9 +232,7 @@ def _run_documents(
             }
             res = (
                 finish_task.with_options(task_run_name=f"finish {doc_id}")
-                # quote: Prefect would otherwise walk every word of every page looking for
-                # futures (visit_collection), ~0.25 s of CPU per page taken from Tesseract
-                .submit(prepared, cast(Any, quote(pages)), out, settings, timings)
+                .submit(prepared, pages, out, settings, timings)
                 .result()
             )
             results.append(res)
