@@ -41,7 +41,15 @@ sys.path.insert(0, str(ROOT))
 
 import cv2  # noqa: E402
 
-from bench.metrics import FIELDS, bag_wer, expected_fields, field_correct  # noqa: E402
+from bench.eval_fields import core_hits, mapped_fields, use_crop_cache  # noqa: E402
+from bench.metrics import (  # noqa: E402
+    FIELDS,
+    bag_wer,
+    expected_fields,
+    field_correct,
+    scoped_wer,
+    split_readable,
+)
 from mapping.document import build_document  # noqa: E402
 from ocr.ingest import iter_pages  # noqa: E402
 from ocr.models import PageOcr  # noqa: E402
@@ -94,6 +102,7 @@ def ocr_image(image: Path, dpi: float, cache: Path | None) -> PageOcr:
 
 
 def fields_of(page: PageOcr, doc_id: str) -> dict[str, str | None]:
+    """The four fields of the legacy check (mapping alone, as before `ipdigitise eval`)."""
     doc = build_document(doc_id, [page])
     return {name: doc.value(name) for name in FIELDS}
 
@@ -102,7 +111,8 @@ def run_raw(entry: dict[str, Any], data: Path, cache: Path | None) -> dict[str, 
     path = data / entry["file"]
     page = next(iter_pages(path))
     ocr = ocr_image(path, page.dpi, cache)
-    return {"text": ocr.text(), "seconds": ocr.seconds, "fields": fields_of(ocr, entry["id"])}
+    return {"text": ocr.text(), "seconds": ocr.seconds, "fields": fields_of(ocr, entry["id"]),
+            "report_fields": mapped_fields(ocr, entry["id"], path)}  # fmt: skip
 
 
 def run_ipd(
@@ -117,15 +127,17 @@ def run_ipd(
         pgm = Path(tmp) / "page.pgm"
         cv2.imwrite(str(pgm), ready.pixels)
         ocr = ocr_image(pgm, ready.dpi, cache)
-    mapped_at = time.perf_counter()
+        mapped_at = time.perf_counter()
+        report_fields = mapped_fields(ocr, entry["id"], pgm)
+        mapping = time.perf_counter() - mapped_at
     fields = fields_of(ocr, entry["id"])
-    mapping = time.perf_counter() - mapped_at
     return {
         "text": ocr.text(),
         "seconds": round((decoded - started) + report.seconds + ocr.seconds + mapping, 3),
         "seconds_preprocess": report.seconds,
         "seconds_ocr": ocr.seconds,
         "fields": fields,
+        "report_fields": report_fields,
         "report": report.model_dump(mode="json"),
     }
 
@@ -167,6 +179,7 @@ def run_ocrmypdf(entry: dict[str, Any], data: Path, cache: Path | None) -> dict[
 def job(spec: tuple[dict[str, Any], str, str, str | None]) -> dict[str, Any]:
     entry, system, data_s, cache_s = spec
     data, cache = Path(data_s), Path(cache_s) if cache_s else None
+    use_crop_cache(cache)
     try:
         if system == "raw":
             out = run_raw(entry, data, cache)
@@ -182,16 +195,36 @@ def job(spec: tuple[dict[str, Any], str, str, str | None]) -> dict[str, Any]:
             "true_rotation": entry["rotation"], "true_skew": entry["skew"], **out}  # fmt: skip
 
 
-def score(row: dict[str, Any], gt: Path) -> dict[str, Any]:
+def score(row: dict[str, Any], gt: Path, scope: tuple[list[str], list[str]]) -> dict[str, Any]:
     reference = (gt / f"{row['source']}.txt").read_text()
-    wer, errors, n = bag_wer(reference, row.pop("text"))
+    text = row.pop("text")
+    wer, errors, n = bag_wer(reference, text)
     row.update(wer=round(wer, 4), errors=errors, ref_words=n)
+    wer, errors, n = scoped_wer(*scope, text)
+    row.update(read_wer=round(wer, 4), read_errors=errors, read_ref_words=n)
+    truth = gt / f"{row['source']}.fields.json"
     if row.get("fields") is not None:
-        expected = expected_fields(gt / f"{row['source']}.fields.json")
+        expected = expected_fields(truth)
         row["field_hits"] = {
             k: field_correct(k, v, row["fields"].get(k)) for k, v in expected.items()
         }
+    if row.get("report_fields") is not None:
+        row["eval_hits"] = core_hits(truth, row.pop("report_fields"), row["id"])
     return row
+
+
+def reading_scope(
+    sources: set[str], clean: dict[str, dict[str, Any]], data: Path, gt: Path, cache: Path | None
+) -> dict[str, tuple[list[str], list[str]]]:
+    """Per source page: (kept, dropped) reference lines for the read-lines WER (bench/metrics.py),
+    from raw Tesseract's words on the clean page (cached OCR)."""
+    out = {}
+    for source in sorted(sources):
+        path = data / clean[source]["file"]
+        ocr = ocr_image(path, next(iter_pages(path)).dpi, cache)
+        lines = json.loads((gt / f"{source}.lines.json").read_text())
+        out[source] = split_readable(lines, [(w.text, w.bbox) for w in ocr.words])
+    return out
 
 
 def main() -> None:
@@ -231,22 +264,22 @@ def main() -> None:
                   for name in args.ablations.split(",")]  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    rows = []
-    with (
-        ProcessPoolExecutor(max_workers=args.workers) as pool,
-        (args.out / "results.jsonl").open("w") as fh,
-    ):
+    done = []
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:
         for i, row in enumerate(pool.map(job, specs, chunksize=1), 1):
-            row = score(row, gt)
-            rows.append(row)
-            fh.write(json.dumps(row) + "\n")
-            fh.flush()
+            done.append(row)
             if i % 20 == 0:
                 print(
                     f"{i}/{len(specs)} {time.perf_counter() - started:.0f}s",
                     file=sys.stderr,
                     flush=True,
                 )
+    use_crop_cache(cache)
+    clean = {e["source"]: e for e in manifest["pages"] if e["kind"] == "clean"}
+    scope = reading_scope({r["source"] for r in done}, clean, args.data, gt, cache)
+    rows = [score(row, gt, scope[row["source"]]) for row in done]
+    with (args.out / "results.jsonl").open("w") as fh:
+        fh.writelines(json.dumps(row) + "\n" for row in rows)
     summary = summarise(rows)
     summary["wall_seconds"] = round(time.perf_counter() - started, 1)
     summary["command"] = " ".join(sys.argv)
@@ -255,13 +288,14 @@ def main() -> None:
     print(render(summary))
 
 
-def _micro_wer(rows: list[dict[str, Any]]) -> float | None:
-    words = sum(r["ref_words"] for r in rows)
-    return round(sum(r["errors"] for r in rows) / words, 4) if words else None
+def _micro_wer(rows: list[dict[str, Any]], prefix: str = "") -> float | None:
+    words = sum(r[f"{prefix}ref_words"] for r in rows)
+    return round(sum(r[f"{prefix}errors"] for r in rows) / words, 4) if words else None
 
 
-def _field_acc(rows: list[dict[str, Any]]) -> float | None:
-    hits = [h for r in rows if r.get("field_hits") for h in r["field_hits"].values()]
+def _field_acc(rows: list[dict[str, Any]], key: str = "eval_hits") -> float | None:
+    """Micro average over the fields of the rows (`eval_hits`: `ipdigitise eval`'s core fields)."""
+    hits = [h for r in rows if r.get(key) for h in r[key].values()]
     return round(sum(hits) / len(hits), 4) if hits else None
 
 
@@ -281,7 +315,9 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         pre = [r["seconds_preprocess"] for r in rs if r.get("seconds_preprocess") is not None]
         table[f"{system}|{kind}"] = {
             "system": system, "kind": kind, "pages": len(rs), "wer": _micro_wer(rs),
+            "read_wer": _micro_wer(rs, "read_"),
             "field_accuracy": _field_acc(rs),
+            "legacy_field_accuracy": _field_acc(rs, "field_hits"),
             "seconds_per_page": round(statistics.mean(secs), 3) if secs else None,
             "preprocess_seconds": round(statistics.mean(pre), 3) if pre else None,
             "errors": sum(1 for r in rs if r.get("error") or r.get("returncode")),
@@ -306,9 +342,10 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         }  # fmt: skip
     failures = [
         {"id": r["id"], "system": r["system"], "wer": r["wer"],
-         "missed_fields": [k for k, v in (r.get("field_hits") or {}).items() if not v],
+         "read_wer": r["read_wer"],
+         "missed_fields": [k for k, v in (r.get("eval_hits") or {}).items() if not v],
          "steps": (r.get("report") or {}).get("steps"), "error": r.get("error")}
-        for r in rows if r["system"] == "ipd" and (r["wer"] > 0.25 or not all((r.get("field_hits") or {}).values()))
+        for r in rows if r["system"] == "ipd" and (r["wer"] > 0.25 or not all((r.get("eval_hits") or {}).values()))
     ]  # fmt: skip
     ablation_ids = {r["id"] for r in rows if r["system"].startswith("ipd-")}
     ablation: dict[str, dict[str, Any]] = defaultdict(dict)
@@ -321,7 +358,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
                     sub[(r["system"], "ALL")].append(r)
         for (system, kind), rs in sub.items():
             secs = [r["seconds"] for r in rs if r.get("seconds") is not None]
-            ablation[kind][system] = {"wer": _micro_wer(rs), "field_accuracy": _field_acc(rs),
+            ablation[kind][system] = {"wer": _micro_wer(rs), "read_wer": _micro_wer(rs, "read_"),
+                                      "field_accuracy": _field_acc(rs),
                                       "seconds_per_page": round(statistics.mean(secs), 3) if secs else None}  # fmt: skip
     return {"table": table, "geometry": geometry, "ablation": ablation, "failures": failures}
 
@@ -336,9 +374,10 @@ def render(summary: dict[str, Any]) -> str:
         {v["kind"] for v in table.values()}, key=lambda k: (k == "ALL degraded", k != "clean", k)
     )
     main_systems = [s for s in ("raw", "ipd", "ocrmypdf") if s in systems]
-    out = ["## WER (bag of words) / field accuracy / seconds per page", "",
-           "| type | pages | " + " | ".join(f"{s} WER | {s} fields | {s} s/page" for s in main_systems) + " |",
-           "|---|---|" + "---|---|---|" * len(main_systems)]  # fmt: skip
+    out = ["## WER (bag of words), WER on the read lines, field accuracy (ipdigitise eval, core "
+           "fields), seconds per page", "",
+           "| type | pages | " + " | ".join(f"{s} WER | {s} read WER | {s} fields | {s} s/page" for s in main_systems) + " |",
+           "|---|---|" + "---|---|---|---|" * len(main_systems)]  # fmt: skip
 
     def fmt(v: float | None, pct: bool = True) -> str:
         if v is None:
@@ -351,17 +390,31 @@ def render(summary: dict[str, Any]) -> str:
         for s in main_systems:
             v = table.get(f"{s}|{kind}")
             if v is None:
-                cells.append("- | - | -")
+                cells.append("- | - | - | -")
                 continue
             pages = v["pages"]
             cells.append(
-                f"{fmt(v['wer'])} | {fmt(v['field_accuracy'])} | {fmt(v['seconds_per_page'], False)}"
+                f"{fmt(v['wer'])} | {fmt(v['read_wer'])} | {fmt(v['field_accuracy'])} | "
+                f"{fmt(v['seconds_per_page'], False)}"
             )
         out.append(f"| {kind} | {pages} | " + " | ".join(cells) + " |")
+    clean_fields = (table.get("ipd|clean") or {}).get("field_accuracy")
+    if clean_fields is not None:
+        out += ["", f"## ipd field accuracy against its clean pages ({fmt(clean_fields)}); "
+                "target: within 3 points", "", "| type | fields | difference | within 3 points |",
+                "|---|---|---|---|"]  # fmt: skip
+        for kind in kinds:
+            v = table.get(f"ipd|{kind}")
+            if kind == "clean" or v is None or v["field_accuracy"] is None:
+                continue
+            diff = 100 * (v["field_accuracy"] - clean_fields)
+            out.append(f"| {kind} | {fmt(v['field_accuracy'])} | {diff:+.1f} | "
+                       f"{'yes' if diff >= -3.0 else 'no'} |")  # fmt: skip
     ablation = summary.get("ablation") or {}
     if ablation:
         variants = sorted({v for per in ablation.values() for v in per if v != "ipd"})
-        out += ["", "## Ablation: WER (fields) with one step changed, same pages per type", "",
+        out += ["", "## Ablation: WER (fields, ipdigitise eval) with one step changed, same pages "
+                "per type", "",
                 "| type | ipd | " + " | ".join(variants) + " |", "|---|---|" + "---|" * len(variants)]  # fmt: skip
         for kind in sorted(ablation, key=lambda k: (k == "ALL", k != "clean", k)):
             per = ablation[kind]
