@@ -7,7 +7,8 @@ Order, and why:
 4. dpi         a missing or implausible resolution is replaced by one judged from text height.
 5. orientation quarter turns, on a 150 dpi analysis shared with the skew estimate.
 6. deskew      the angle is measured, then applied only when confident and within the cap.
-7. resolution  rotation and resizing share one resampling (one interpolation, one pass).
+7. resolution  rotation and resizing share one resampling (one interpolation, one pass); 1-bit
+               pages of 200 dpi or more are not enlarged.
 8. sharpen     unsharp mask at the final resolution (resizing and JPEG soften glyph edges),
                except on speckled pages and pages about to be thresholded; 1-bit pages are
                anti-aliased instead.
@@ -46,6 +47,9 @@ class PreprocessOptions:
     upsample_below: float = 250.0
     """Pages below this resolution are resized to target_dpi (Tesseract is trained near 300 dpi)."""
     downsample_above: float = 600.0
+    bitonal_upsample_below: float = 200.0
+    """1-bit pages at or above this resolution are read at their own: resizing a 1-bit image only
+    enlarges its staircase edges (measured on the G4 pages of the degraded benchmark)."""
     resolution: bool = True
     estimate_dpi: bool = True
     invert: bool = True
@@ -139,6 +143,8 @@ def preprocess(
     factor = 1.0
     if opts.resolution:
         factor = resize_factor(dpi, opts.target_dpi, opts.upsample_below, opts.downsample_above)
+        if bitonal and factor > 1.0 and dpi >= opts.bitonal_upsample_below:
+            factor = 1.0
         if factor != 1.0:
             steps.append(f"resize:{dpi:.0f}->{dpi * factor:.0f}dpi")
     if angle:

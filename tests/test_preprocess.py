@@ -94,6 +94,16 @@ def test_bitonal_page_is_anti_aliased_not_sharpened() -> None:
     assert "smooth-bitonal" in report.steps and "sharpen" not in report.steps
 
 
+def test_bitonal_page_is_read_at_its_own_resolution_from_200_dpi() -> None:
+    _, bw = cv2.threshold(sample_page(), 128, 255, cv2.THRESH_BINARY)
+    ready, report = preprocess(_page(bw, 207.0))
+    assert ready.dpi == 207.0 and ready.pixels.shape == bw.shape
+    assert not any(s.startswith("resize") for s in report.steps)
+    low = cv2.resize(bw, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_NEAREST)
+    ready, report = preprocess(_page(low, 103.5))
+    assert ready.dpi == 300.0 and any(s.startswith("resize") for s in report.steps)
+
+
 def test_rejects_colour_pixels() -> None:
     with pytest.raises(PreprocessError):
         preprocess(_page(np.zeros((10, 10, 3), np.uint8)))

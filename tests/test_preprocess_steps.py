@@ -106,12 +106,14 @@ def test_negative_is_detected() -> None:
 def test_resolution_from_text_height() -> None:
     page = sample_page()
     est = dpi_from_text(page)
-    assert est is not None and abs(est - SAMPLE_DPI) / SAMPLE_DPI < 0.15
+    assert est is not None and abs(est - SAMPLE_DPI) / SAMPLE_DPI < 0.1
     half = cv2.resize(
         page, None, fx=150 / SAMPLE_DPI, fy=150 / SAMPLE_DPI, interpolation=cv2.INTER_AREA
     )
     est_half = dpi_from_text(half)
-    assert est_half is not None and abs(est_half - 150) / 150 < 0.15
+    # The median of whole-pixel heights said 161-177 dpi for such pages; the interquartile mean
+    # with the edge-spread offset (ocr/resolution.py) is within a few percent.
+    assert est_half is not None and abs(est_half - 150) / 150 < 0.06
 
 
 def test_plausible_resolution() -> None:
