@@ -66,7 +66,7 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no-estimate-dpi": {"estimate_dpi": False},
     "no-sharpen": {"sharpen": False},
     "no-binarise": {"binarise": "off"},
-    "bitonal-upsample": {"bitonal_upsample_below": 0.0},
+    "bitonal-upsample": {"bitonal_upsample_below": 1e9},
     "osd-orientation": {"orientation": "osd"},
     "otsu": {"binarise": "otsu"},
     "sauvola": {"binarise": "sauvola"},
