@@ -63,14 +63,15 @@ READ_SHARE = 0.5
 
 def split_readable(
     lines: list[dict[str, Any]],
-    words: list[tuple[str, tuple[int, int, int, int]]],
+    words: list[tuple[str, tuple[float, float, float, float]]],
     share: float = READ_SHARE,
     grow: int = 4,
 ) -> tuple[list[str], list[str]]:
     """(kept, dropped) texts of `lines` ({"text", "bbox_px"}) given a clean page's OCR `words`
     (text, (x0, y0, x1, y1)) in the same pixel grid: kept when `share` of the line's tokens are
     among the words whose centre lies in the line's box."""
-    kept, dropped = [], []
+    kept: list[str] = []
+    dropped: list[str] = []
     for line in lines:
         x0, y0, x1, y1 = line["bbox_px"]
         inside = " ".join(
