@@ -15,7 +15,14 @@ from typing import Literal
 import numpy as np
 
 from ocr.models import Word
-from ocr.tesseract import OcrEngine, TesseractEngine, check_languages, probe, recognise_crop
+from ocr.tesseract import (
+    OcrEngine,
+    TesseractEngine,
+    TesseractInfo,
+    check_languages,
+    probe,
+    recognise_crop,
+)
 
 EngineChoice = Literal["auto", "tesserocr", "cli"]
 Engine = Literal["tesserocr", "cli"]
@@ -51,6 +58,7 @@ def check(choice: str, cmd: str, lang: str) -> EngineInfo:
     """Start-up check of the engine the settings select: installed, recent enough, languages
     present. Raises the fatal typed errors (with install advice) otherwise."""
     engine = resolve(choice, cmd, lang)
+    info: TesseractInfo
     if engine == "tesserocr":
         from ocr import tesserocr_engine
 

@@ -3,6 +3,8 @@ tesserocr's availability is stubbed, so this runs without it)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from lxml import etree
 
@@ -13,7 +15,7 @@ from output_schemas import st96
 
 
 @pytest.fixture
-def installed(monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
+def installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bool]]:
     """tesserocr "installed with every language" unless the test says otherwise."""
     state = {"usable": True}
     monkeypatch.setattr(tesserocr_engine, "usable", lambda lang: state["usable"])

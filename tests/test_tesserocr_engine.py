@@ -133,6 +133,7 @@ def drawn_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_crop_rereads_in_page_coordinates_and_whitelist(drawn_page: Path) -> None:
     pixels = cv2.imread(str(drawn_page), cv2.IMREAD_GRAYSCALE)
+    assert pixels is not None
     words = tesserocr_engine.recognise_crop(
         np.ascontiguousarray(pixels[220:340, 40:900]), origin=(40, 220), psm=7
     )
