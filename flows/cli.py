@@ -140,8 +140,8 @@ def run(
     apply_defaults(verbose)
     runner_kind = _runner_kind(task_runner, dask_address)
     from flows.discover import discover
+    from ocr.engines import check as check_engine
     from ocr.errors import FatalError, IpdError
-    from ocr.tesseract import check_languages, probe
 
     settings = _load_settings_or_exit(config, {"ocr": {"workers": workers, "lang": lang}})
     missing = [p for p in inputs if not p.exists() and not p.is_symlink()]
@@ -154,9 +154,9 @@ def run(
         raise typer.Exit(EXIT_NO_INPUT)
     from flows.faults import check_prefect_api
 
-    _check_or_exit(lambda: check_languages(settings.ocr.lang, probe(settings.ocr.tesseract_cmd)),
-                   check_prefect_api)  # fmt: skip
-    info = probe(settings.ocr.tesseract_cmd)
+    o = settings.ocr
+    _check_or_exit(lambda: check_engine(o.engine, o.tesseract_cmd, o.lang), check_prefect_api)
+    info = check_engine(o.engine, o.tesseract_cmd, o.lang)
 
     from flows.batch import run_batch
     from flows.faults import is_api_failure
@@ -165,7 +165,7 @@ def run(
 
     started = time.perf_counter()
     console.print(
-        f"ipdigitise: {len(docs)} document(s), Tesseract {info.version} ({settings.ocr.lang}), "
+        f"ipdigitise: {len(docs)} document(s), {info.label()} ({settings.ocr.lang}), "
         f"{settings.ocr.workers} worker(s) -> {out}"
     )
     with Progress(
@@ -385,10 +385,11 @@ def serve(
                       "run `prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api")  # fmt: skip
         raise typer.Exit(EXIT_USAGE)
     runner_kind = _runner_kind(task_runner, dask_address)
-    from ocr.tesseract import check_languages, probe
+    from ocr.engines import check as check_engine
 
     settings = _load_settings_or_exit(config, {"ocr": {"workers": workers, "lang": lang}})
-    _check_or_exit(lambda: check_languages(settings.ocr.lang, probe(settings.ocr.tesseract_cmd)))
+    o = settings.ocr
+    _check_or_exit(lambda: check_engine(o.engine, o.tesseract_cmd, o.lang))
     from flows.serve import ServeOptions
     from flows.serve import serve as serve_forever
 

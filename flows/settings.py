@@ -23,6 +23,10 @@ class OcrSettings(Section):
         180.0, gt=0, le=3600, description="seconds per page before Tesseract is stopped"
     )
     tesseract_cmd: str = Field("tesseract", description="the Tesseract binary")
+    engine: Literal["auto", "tesserocr", "cli"] = Field(
+        "auto", description="auto: in-process tesserocr if installed with the languages and "
+        "tesseract_cmd is the default, else the tesseract program (cli)"
+    )  # fmt: skip
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256,
                          description="pages OCR'd at once (one single-threaded Tesseract each)")  # fmt: skip
     retries: int = Field(
@@ -98,11 +102,18 @@ class Settings(BaseSettings):
     preprocess: PreprocessSettings = PreprocessSettings()
     gate: GateSettings = GateSettings()
 
+    def engine(self) -> str:
+        """The OCR engine these settings select on this host ("tesserocr" or "cli")."""
+        from ocr.engines import resolve
+
+        return resolve(self.ocr.engine, self.ocr.tesseract_cmd, self.ocr.lang)
+
     def fingerprint(self) -> str:
         """Hash of everything that changes outputs (not workers or timeouts): part of cache keys."""
         relevant = self.model_dump(
             exclude={"ocr": {"workers", "timeout", "retries", "tesseract_cmd"}}
         )
+        relevant["ocr"]["engine"] = self.engine()  # the one that runs: auto depends on the host
         return hashlib.sha256(repr(sorted(_flatten(relevant).items())).encode()).hexdigest()[:16]
 
 

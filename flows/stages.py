@@ -31,12 +31,12 @@ from flows.publish import (
 )
 from flows.settings import Settings
 from mapping.document import build_document
+from ocr.engines import OcrEngine, make
 from ocr.errors import IpdError, OutputError
 from ocr.ingest import IngestLimits, iter_pages
 from ocr.models import PageOcr, PreprocessReport
 from ocr.preprocess import PreprocessOptions, preprocess
 from ocr.reread import CropReader
-from ocr.tesseract import TesseractEngine
 from output_schemas import jsonout, st36, st96
 from output_schemas.fieldsreport import fields_report
 from output_schemas.validate import gate
@@ -116,13 +116,9 @@ def prepare_document(doc: DocumentSource, out: Path, settings: Settings) -> Prep
     )
 
 
-def engine_for(settings: Settings) -> TesseractEngine:
-    return TesseractEngine(
-        lang=settings.ocr.lang,
-        psm=settings.ocr.psm,
-        timeout=settings.ocr.timeout,
-        cmd=settings.ocr.tesseract_cmd,
-    )
+def engine_for(settings: Settings) -> OcrEngine:
+    o = settings.ocr
+    return make(o.engine, lang=o.lang, psm=o.psm, timeout=o.timeout, cmd=o.tesseract_cmd)
 
 
 def ocr_page(page: PreparedPage, settings: Settings) -> PageOcr:
@@ -140,6 +136,7 @@ def field_reader(prepared: PreparedDocument, settings: Settings) -> CropReader |
         budget=settings.ocr.reread_fields,
         timeout=min(30.0, settings.ocr.timeout),
         cmd=settings.ocr.tesseract_cmd,
+        engine=settings.ocr.engine,
     )
 
 
@@ -166,6 +163,8 @@ def finish_document(
     mapped = time.perf_counter()
     xml = st96.to_st96(doc, low_confidence=settings.gate.low_confidence_word)
     st96.add_preprocessing(xml, prepared.preprocess)
+    engine = (pages[0].engine, pages[0].engine_version) if pages else (settings.engine(), "")
+    st96.add_ocr_engine(xml, *engine, settings.ocr.lang)
     st36_tree = st36.to_st36(doc)
     data = jsonout.to_json_dict(doc)
     serialised = time.perf_counter()
@@ -199,8 +198,8 @@ def finish_document(
         "source": {"path": str(prepared.source), "sha256": prepared.sha256},
         "settings": settings.fingerprint(),
         "engine": {
-            "name": "tesseract",
-            "version": pages[0].engine_version if pages else "",
+            "name": engine[0],
+            "version": engine[1],
             "language": settings.ocr.lang,
         },  # fmt: skip
         "pages": [p.model_dump(mode="json") for p in doc.pages],

@@ -14,9 +14,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ocr.engines import read_crop
 from ocr.errors import OcrError
 from ocr.models import BBox, Word
-from ocr.tesseract import recognise_crop
 
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 DIGITS = "0123456789"
@@ -48,6 +48,8 @@ class CropReader:
     budget: int = 8
     timeout: float = 10.0
     cmd: str = "tesseract"
+    engine: str = "auto"
+    """ocr.engine: "auto", "tesserocr" (in-process, no process start per crop) or "cli"."""
     calls: int = 0
     seconds: float = 0.0
     _cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
@@ -79,7 +81,8 @@ class CropReader:
         self.calls += 1
         started = time.perf_counter()
         try:
-            return recognise_crop(
+            return read_crop(
+                self.engine,
                 np.ascontiguousarray(pixels[y0:y1, x0:x1]),
                 origin=(x0, y0),
                 lang=self.lang,

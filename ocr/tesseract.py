@@ -1,4 +1,5 @@
-"""The only module that talks to Tesseract (through pytesseract).
+"""The only module that runs the `tesseract` program (through pytesseract); the optional
+in-process engine is ocr/tesserocr_engine.py, and ocr/engines.py chooses between them.
 
 "Is it installed, which version, which languages" is kept apart from "run it", and every failure of
 the subprocess becomes a typed error. Tesseract runs single-threaded (OMP_THREAD_LIMIT=1): one

@@ -247,3 +247,12 @@ def add_preprocessing(tree: etree._ElementTree, reports: Sequence[PreprocessRepo
         }
         body = " ".join(f'{k}="{clean_text(v).replace(chr(34), "")}"' for k, v in attrs.items())
         root.insert(i, etree.ProcessingInstruction("ipdigitise-preprocess", body))
+
+
+def add_ocr_engine(tree: etree._ElementTree, name: str, version: str, language: str) -> None:
+    """Record which OCR engine read the pages as `<?ipdigitise-ocr engine=... version=...
+    language=...?>` at the top of the root element (before the preprocessing ones): "tesseract"
+    is the `tesseract` program, "tesserocr" the same Tesseract library run in-process."""
+    attrs = {"engine": name, "version": version, "language": language}
+    body = " ".join(f'{k}="{clean_text(v).replace(chr(34), "")}"' for k, v in attrs.items())
+    tree.getroot().insert(0, etree.ProcessingInstruction("ipdigitise-ocr", body))

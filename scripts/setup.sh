@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what ipdigitise needs, only what is missing (safe to run again):
 #   Debian packages: Tesseract 5 with English, French, German and orientation data; python3-venv
-#   .venv with `pip install -e .[dev]` (re-run only when pyproject.toml changed)
+#   .venv with `pip install -e .[dev,fast]`, or `.[dev]` where tesserocr has no wheel (re-run only
+#   when pyproject.toml changed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +42,10 @@ want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing ipdigitise and its dependencies into .venv"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+  # the fast extra (tesserocr) is optional: without a wheel for this platform, go on without it
+  if ! .venv/bin/python -m pip install -q --disable-pip-version-check --only-binary tesserocr -e '.[dev,fast]'; then
+    echo "setup: tesserocr (the in-process engine) cannot be installed here; using the tesseract program"
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+  fi
   echo "$want" >"$stamp"
 fi

@@ -97,6 +97,21 @@ def test_outputs_are_schema_valid_and_published_ones_clean(batch) -> None:
             assert report["source"]["sha256"] and report["timings"]["validate"] >= 0
 
 
+def test_the_engine_that_ran_is_recorded(batch) -> None:
+    from flows.settings import load_settings
+
+    _, out, _ = batch
+    engine = load_settings().engine()  # "tesserocr" where the fast extra is installed, else "cli"
+    name = {"cli": "tesseract", "tesserocr": "tesserocr"}[engine]
+    for folder in out.glob("published/*"):
+        report = json.loads((folder / "report.json").read_text())
+        assert report["engine"]["name"] == name and report["engine"]["version"].startswith("5.")
+        pis = etree.parse(str(folder / f"{folder.name}.st96.xml")).xpath(
+            "/*/processing-instruction('ipdigitise-ocr')"
+        )
+        assert len(pis) == 1 and f'engine="{name}"' in pis[0].text
+
+
 def test_expected_fields_of_the_sample_documents(batch) -> None:
     """Compare with the values a person read off the page images (sample_scans/expected)."""
     _, out, _ = batch
