@@ -43,7 +43,8 @@ class PageAnalysis:
     @cached_property
     def _ink(self) -> tuple[np.ndarray, np.ndarray]:
         """Rows and columns of the ink pixels (orientation and skew both ask)."""
-        return np.nonzero(self.mask)
+        ys, xs = np.nonzero(self.mask)
+        return ys, xs
 
     def turned(self, rotation: int) -> PageAnalysis:
         """The same analysis for the page turned counter-clockwise by a multiple of 90 degrees."""

@@ -12,6 +12,7 @@ import pytest
 
 from ocr.binarise import sauvola
 from ocr.deskew import profile_score, search
+from ocr.orientation import _outside_band_ink
 
 
 def _page(shape: tuple[int, int], seed: int) -> np.ndarray:
@@ -60,3 +61,30 @@ def test_projection_scores_equal_the_formula() -> None:
     assert scores.tolist() == plain
     assert [profile_score(points, float(a), 1 / 150) for a in angles] == plain
     assert abs(abs(best) - 1.5) < 0.3
+
+
+def _outside_band_plain(mask: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> tuple:
+    asc = desc = 0.0
+    for x, y, w, h in boxes:
+        profile = mask[y : y + h, x : x + w].sum(axis=1, dtype=np.int64)
+        band = np.flatnonzero(profile >= 0.5 * profile.max())
+        asc += float(profile[: band[0]].sum())
+        desc += float(profile[band[-1] + 1 :].sum())
+    return asc, desc
+
+
+def test_ascender_ink_equals_the_box_by_box_sums() -> None:
+    rng = np.random.default_rng(5)
+    mask = (rng.random((300, 400)) < 0.2).astype(np.uint8)
+    mask[100:110, :] = 1  # a dense band, so bands and tails differ between boxes
+    boxes = [
+        (int(rng.integers(0, 350)), int(rng.integers(0, 260)), int(rng.integers(2, 50)),
+         int(rng.integers(1, 40)))
+        for _ in range(200)
+    ]  # fmt: skip
+    boxes.append((0, 95, 400, 20))
+    x, y, w, h = (np.array(c) for c in zip(*boxes, strict=True))
+    got = _outside_band_ink(mask, x, y, w, h)
+    assert got == _outside_band_plain(mask, boxes)
+    assert got[0] > 0 and got[1] > 0
+    assert _outside_band_ink(mask, x[:0], y[:0], w[:0], h[:0]) == (0.0, 0.0)
