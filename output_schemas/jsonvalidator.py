@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections.abc import Iterator
 from importlib import resources
 from typing import Any
@@ -66,9 +67,18 @@ def schema() -> dict[str, Any]:
     return json.loads(text)  # type: ignore[no-any-return]
 
 
-@functools.lru_cache(maxsize=1)
+_BUILDING = threading.Lock()
+
+
 def json_validator() -> jsonschema.protocols.Validator:
-    """The compiled validator (jsonschema validators are immutable and safe to share)."""
+    """The validator, built once per process (checking the schema against the meta-schema
+    takes a tenth of a second); jsonschema validators are immutable and safe to share."""
+    with _BUILDING:
+        return _build()
+
+
+@functools.lru_cache(maxsize=1)
+def _build() -> jsonschema.protocols.Validator:
     doc = schema()
     _Draft.check_schema(doc)
     if doc.get("$defs", {}).get("Token") == TOKEN_SCHEMA:

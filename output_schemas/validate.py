@@ -31,9 +31,19 @@ KIND_CODES = {"A", "A1", "A2", "A3", "A4", "A8", "A9", "B", "B1", "B2", "B3", "B
 IPC_RE = re.compile(r"^[A-H]\d{2}[A-Z]( \d{1,4}/\d{1,6})?( \(\d{4}\.\d{2}\))?$")
 
 
-@functools.lru_cache(maxsize=1)
+_COMPILING = threading.Lock()
+
+
 def st96_schema() -> etree.XMLSchema:
-    """The official ST.96 V6_0 PatentPublication schema, compiled once, from the vendored files."""
+    """The official ST.96 V6_0 PatentPublication schema, compiled once per process from the
+    vendored files. Compiling takes seconds of CPU: two documents finishing at the same time in
+    two threads wait for one compilation instead of each doing it (lru_cache alone would not)."""
+    with _COMPILING:
+        return _compile_st96()
+
+
+@functools.lru_cache(maxsize=1)
+def _compile_st96() -> etree.XMLSchema:
     path = resources.files("output_schemas").joinpath(ST96_ENTRY)
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
     return etree.XMLSchema(etree.parse(str(path), parser))

@@ -7,6 +7,7 @@ Document: the recorded EP1000000A1 fixture (tests/resources/fulltext, see its RE
 from __future__ import annotations
 
 import copy
+import threading
 from typing import Any
 
 import jsonschema
@@ -85,3 +86,23 @@ def test_same_errors_as_plain_jsonschema(data: dict[str, Any], how: str) -> None
     got = _errors(json_validator(), damaged)
     assert got == _errors(plain, damaged)
     assert bool(got) is (how != "none")
+
+
+def test_threads_starting_together_share_one_validator() -> None:
+    from output_schemas import jsonvalidator
+
+    jsonvalidator._build.cache_clear()
+    start = threading.Barrier(3)
+    got: list[object] = []
+
+    def first_use() -> None:
+        start.wait()
+        got.append(json_validator())
+
+    threads = [threading.Thread(target=first_use) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 3 and got[0] is got[1] is got[2]
+    assert jsonvalidator._build.cache_info().misses == 1
