@@ -19,7 +19,7 @@ from mapping import normalise as nz
 from mapping.model import IPDocument
 from output_schemas.findings import Finding, Severity, ValidationReport
 from output_schemas.fulltext_rules import check_fulltext
-from output_schemas.jsonvalidator import json_validator
+from output_schemas.jsonvalidator import certainly_valid, json_validator
 from output_schemas.st36 import st36_dtd
 
 __all__ = ["Finding", "Severity", "ValidationReport", "gate", "check_st96", "check_st36",
@@ -84,6 +84,8 @@ def check_st36(tree: etree._ElementTree) -> list[Finding]:
 
 
 def check_json(data: dict[str, Any]) -> list[Finding]:
+    if certainly_valid(data):  # the common case, without jsonschema's walk (see jsonvalidator)
+        return []
     return [
         Finding(
             severity="error",
