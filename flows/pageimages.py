@@ -49,17 +49,28 @@ def crop_png(
     region is cut to its top part); the whole page, scaled down, when there is no box."""
     pixels = load_gray(path)
     h, w = pixels.shape
-    colour = cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGR)
-    if bbox is not None:
+    region, left, top = pixels, 0, 0
+    if bbox is not None:  # colour only the region shown, not the whole page
         x0, y0, x1, y1 = bbox
-        cv2.rectangle(colour, (x0 - 4, y0 - 4), (x1 + 4, y1 + 4), (0, 0, 220), 3)
         top = max(0, y0 - margin)
         bottom = min(h, y1 + margin, top + max_height)
         left, right = max(0, x0 - margin), min(w, x1 + margin)
-        colour = colour[top:bottom, left:right]
-    if colour.shape[1] > max_width:
-        scale = max_width / colour.shape[1]
-        colour = cv2.resize(colour, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        region = pixels[top:bottom, left:right]
+    if bbox is None and w > max_width:  # grey levels scale the same in each channel
+        scale = max_width / w
+        region = cv2.resize(region, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    if region.size:
+        colour = cv2.cvtColor(region, cv2.COLOR_GRAY2BGR)
+    else:  # a box outside the page: as empty as before (and refused by the encoder)
+        colour = np.zeros((*region.shape, 3), np.uint8)
+    if bbox is not None:
+        x0, y0, x1, y1 = bbox
+        corner0, corner1 = (x0 - 4 - left, y0 - 4 - top), (x1 + 4 - left, y1 + 4 - top)
+        if colour.size:
+            cv2.rectangle(colour, corner0, corner1, (0, 0, 220), 3)
+        if colour.shape[1] > max_width:
+            scale = max_width / colour.shape[1]
+            colour = cv2.resize(colour, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     ok, data = cv2.imencode(".png", colour)
     if not ok:
         raise IpdError("cannot encode a review crop", reason="crop-failed")

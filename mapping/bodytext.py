@@ -12,6 +12,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from mapping.layout import Line, page_lines
 from ocr.models import PageOcr, Word
@@ -35,11 +36,11 @@ class TextLine:
     """Distance from the previous line's top in line pitches (1.0 = no blank line); None at the
     top of a column."""
 
-    @property
+    @cached_property
     def text(self) -> str:
         return " ".join(w.text for w in self.words)
 
-    @property
+    @cached_property
     def bbox(self) -> BBox:
         """The line's box in the page image (for provenance and crops)."""
         return union(w.bbox for w in self.words)

@@ -85,10 +85,14 @@ def _expand(body: str) -> frozenset[str]:
     )
 
 
+@functools.lru_cache(maxsize=16384)
 def parse_mark(token: str) -> Mark | None:
     """'(21)' -> {21}; '(2l)' -> {21}; '[SI]' -> {51}; '(21)Appl.' -> {21} + 'Appl.';
     'a2)' -> {12, 22, 32, ...}; '@' -> {} (a mark of unknown code); '21' -> {21} (bare);
-    None for anything that is not a mark ('(US)', '(2013.01)', 'Google')."""
+    None for anything that is not a mark ('(US)', '(2013.01)', 'Google').
+
+    Cached: asked of every word of every page, several times (page kinds, segmentation), and
+    a Mark is immutable."""
     t = token.strip()
     if not t:
         return None

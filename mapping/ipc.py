@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+import numpy as np
+
 # (OCR character, true character): substitution cost. Anything else costs 1.
 _CONFUSION: dict[tuple[str, str], float] = {}
 for _pairs, _cost in (
@@ -54,6 +56,8 @@ def _sub_cost(ocr: str, true: str) -> float:
 
 
 def _distance(token: str, target: str) -> float:
+    """The weighted edit distance of one token to one subclass (the definition; `_distances`
+    computes the same figures for every subclass at once)."""
     rows, cols = len(token) + 1, len(target) + 1
     prev = [j * INSERT for j in range(cols)]
     for i in range(1, rows):
@@ -66,6 +70,61 @@ def _distance(token: str, target: str) -> float:
             )
         prev = cur
     return prev[-1]
+
+
+@dataclass(frozen=True)
+class _Table:
+    """The subclasses in sorted order (the tie-break of equal costs), as character indices."""
+
+    names: tuple[str, ...]
+    rank: dict[str, int]
+    alphabet: str
+    chars: dict[int, tuple[np.ndarray, np.ndarray]]
+    """Target length -> (positions in `names`, character indices into `alphabet`, one row each)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _table() -> _Table:
+    names = tuple(sorted(subclasses()))
+    alphabet = "".join(sorted(set("".join(names))))
+    index = {c: i for i, c in enumerate(alphabet)}
+    chars: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for length in sorted({len(n) for n in names}):
+        at = np.array([i for i, n in enumerate(names) if len(n) == length], dtype=np.intp)
+        rows = [[index[c] for c in names[i]] for i in at]
+        chars[length] = (at, np.array(rows, dtype=np.intp).reshape(len(at), length))
+    return _Table(names, {n: i for i, n in enumerate(names)}, alphabet, chars)
+
+
+@functools.lru_cache(maxsize=512)
+def _cost_row(ocr: str) -> np.ndarray:
+    """Substitution cost of the OCR character `ocr` for each character of the alphabet."""
+    return np.array([_sub_cost(ocr, true) for true in _table().alphabet], dtype=np.float64)
+
+
+@functools.lru_cache(maxsize=4096)
+def _distances(token: str) -> np.ndarray:
+    """`_distance(token, name)` for every subclass name in `_table().names` order.
+
+    The same dynamic programme as `_distance`, one cell at a time for all subclasses of a
+    length together; the same float operations in the same order, so the figures are equal.
+    Independent of the page's context, so cached per token across pages.
+    """
+    table = _table()
+    out = np.empty(len(table.names), dtype=np.float64)
+    for length, (at, chars) in table.chars.items():
+        n, cols = len(at), length + 1
+        prev = [np.full(n, j * INSERT) for j in range(cols)]
+        for i in range(1, len(token) + 1):
+            sub = _cost_row(token[i - 1])[chars]  # (n, length)
+            cur = [np.full(n, i * DELETE)]
+            for j in range(1, cols):
+                best = np.minimum(prev[j] + DELETE, cur[j - 1] + INSERT)
+                cur.append(np.minimum(best, prev[j - 1] + sub[:, j - 1]))
+            prev = cur
+        out[at] = prev[-1]
+    out.flags.writeable = False
+    return out
 
 
 @dataclass(frozen=True)
@@ -90,8 +149,13 @@ def repair_subclass(token: str, context: frozenset[str] = frozenset()) -> Repair
         return Repair(token, 0.0)  # CPC's Y section is not in the IPC
     if not 3 <= len(token) <= 6:
         return None
-    scored = sorted((_distance(token, sc) - (0.05 if sc in context else 0.0), sc) for sc in known)
-    (best_cost, best), (second_cost, _) = scored[0], scored[1]
+    table = _table()
+    costs = _distances(token).copy()
+    in_context = [table.rank[sc] for sc in context if sc in table.rank]
+    costs[in_context] -= 0.05  # equally close: the page's own subclasses win
+    # cheapest first, equal costs in name order (stable sort over the sorted names)
+    first, second = np.argsort(costs, kind="stable")[:2]
+    best, best_cost, second_cost = table.names[first], float(costs[first]), float(costs[second])
     if best_cost <= MAX_COST:
         return Repair(best, round(max(0.0, best_cost), 2), second_cost - best_cost < AMBIGUOUS)
     if _CLEAN.match(upper):

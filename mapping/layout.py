@@ -9,6 +9,7 @@ within each band between full-width lines.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -19,19 +20,22 @@ BBox = tuple[int, int, int, int]
 
 @dataclass(frozen=True)
 class Line:
+    """One printed line. Its words never change, so text, box and confidence are computed once
+    (layout and field code ask for them many times)."""
+
     words: tuple[Word, ...]
     page: int
     column: int  # 0 left, 1 right, -1 full width / single column
 
-    @property
+    @cached_property
     def text(self) -> str:
         return " ".join(w.text for w in self.words)
 
-    @property
+    @cached_property
     def bbox(self) -> BBox:
         return union_bbox(w.bbox for w in self.words)
 
-    @property
+    @cached_property
     def confidence(self) -> float:
         return sum(w.confidence for w in self.words) / len(self.words)
 

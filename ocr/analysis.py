@@ -7,6 +7,7 @@ so each estimator does not decode, shrink and label the page again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -34,10 +35,16 @@ class PageAnalysis:
         The dither matters for projection profiles: without it the pixel grid makes 0 degrees
         look sharpest (each pixel row falls into one bin), pulling small skews towards zero.
         """
-        ys, xs = np.nonzero(self.mask)
+        ys, xs = self._ink
         pts = np.stack([xs[::step], ys[::step]], axis=1).astype(np.float64)
         pts += np.random.default_rng(0).uniform(-0.5, 0.5, pts.shape)
         return pts / self.dpi
+
+    @cached_property
+    def _ink(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and columns of the ink pixels (orientation and skew both ask)."""
+        ys, xs = np.nonzero(self.mask)
+        return ys, xs
 
     def turned(self, rotation: int) -> PageAnalysis:
         """The same analysis for the page turned counter-clockwise by a multiple of 90 degrees."""

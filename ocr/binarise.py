@@ -62,14 +62,27 @@ def otsu(gray: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def sauvola(gray: np.ndarray, window: int, k: float = 0.2, r: float = 128.0) -> np.ndarray:
-    """Sauvola's threshold T = m (1 + k (s / r - 1)) over a `window`-pixel box, via box filters."""
+    """Sauvola's threshold T = m (1 + k (s / r - 1)) over a `window`-pixel box, via box filters.
+
+    Computed in place over two float32 page-sized buffers (a 300 dpi page is 8 M pixels; fresh
+    arrays for each term cost more than the arithmetic), in the formula's order of operations.
+    """
     window |= 1
     img = gray.astype(np.float32)
-    mean = cv2.boxFilter(img, cv2.CV_32F, (window, window), borderType=cv2.BORDER_REFLECT)
-    sq = cv2.boxFilter(img * img, cv2.CV_32F, (window, window), borderType=cv2.BORDER_REFLECT)
-    std = np.sqrt(np.maximum(sq - mean * mean, 0.0))
-    threshold = mean * (1.0 + k * (std / r - 1.0))
-    return np.where(img > threshold, 255, 0).astype(np.uint8)
+    box = (window, window)
+    mean = cv2.boxFilter(img, cv2.CV_32F, box, borderType=cv2.BORDER_REFLECT)
+    t = cv2.boxFilter(np.multiply(img, img), cv2.CV_32F, box, borderType=cv2.BORDER_REFLECT)
+    np.subtract(t, np.multiply(mean, mean), out=t)
+    np.maximum(t, np.float32(0.0), out=t)
+    np.sqrt(t, out=t)  # s
+    np.divide(t, np.float32(r), out=t)
+    np.subtract(t, np.float32(1.0), out=t)
+    np.multiply(t, np.float32(k), out=t)
+    np.add(t, np.float32(1.0), out=t)
+    np.multiply(mean, t, out=t)  # T
+    out = np.greater(img, t).view(np.uint8)
+    out *= 255
+    return out
 
 
 def flatten(gray: np.ndarray, dpi: float) -> np.ndarray:

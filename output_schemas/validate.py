@@ -7,19 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import math
 import re
+import threading
 from importlib import resources
 from typing import Any
 
-import jsonschema
 from lxml import etree
 
 from mapping import normalise as nz
 from mapping.model import IPDocument
 from output_schemas.findings import Finding, Severity, ValidationReport
 from output_schemas.fulltext_rules import check_fulltext
+from output_schemas.jsonvalidator import certainly_valid, json_validator
 from output_schemas.st36 import st36_dtd
 
 __all__ = ["Finding", "Severity", "ValidationReport", "gate", "check_st96", "check_st36",
@@ -31,48 +31,61 @@ KIND_CODES = {"A", "A1", "A2", "A3", "A4", "A8", "A9", "B", "B1", "B2", "B3", "B
 IPC_RE = re.compile(r"^[A-H]\d{2}[A-Z]( \d{1,4}/\d{1,6})?( \(\d{4}\.\d{2}\))?$")
 
 
-@functools.lru_cache(maxsize=1)
+_COMPILING = threading.Lock()
+
+
 def st96_schema() -> etree.XMLSchema:
-    """The official ST.96 V6_0 PatentPublication schema, compiled once, from the vendored files."""
+    """The official ST.96 V6_0 PatentPublication schema, compiled once per process from the
+    vendored files. Compiling takes seconds of CPU: two documents finishing at the same time in
+    two threads wait for one compilation instead of each doing it (lru_cache alone would not)."""
+    with _COMPILING:
+        return _compile_st96()
+
+
+@functools.lru_cache(maxsize=1)
+def _compile_st96() -> etree.XMLSchema:
     path = resources.files("output_schemas").joinpath(ST96_ENTRY)
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
     return etree.XMLSchema(etree.parse(str(path), parser))
 
 
-@functools.lru_cache(maxsize=1)
-def json_validator() -> jsonschema.protocols.Validator:
-    text = resources.files("output_schemas").joinpath("ipdocument.schema.json").read_text("utf-8")
-    schema = json.loads(text)
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
+_LXML_VALIDATION = threading.Lock()
+"""The compiled XSD and DTD are shared by every thread (compiling the ST.96 schema takes
+seconds), but an lxml validator keeps one error log that each validation clears and fills, so
+validating and reading the log happen under this lock (a valid document takes milliseconds)."""
 
 
 def check_st96(tree: etree._ElementTree) -> list[Finding]:
     schema = st96_schema()
-    if schema.validate(tree):
-        return []
+    with _LXML_VALIDATION:
+        if schema.validate(tree):
+            return []
+        errors = list(schema.error_log)
     return [
         Finding(
             severity="error", rule="st96-xsd", message=e.message, path=e.path or "", line=e.line
         )
-        for e in schema.error_log
+        for e in errors
     ]
 
 
 def check_st36(tree: etree._ElementTree) -> list[Finding]:
     dtd = st36_dtd()
-    if dtd.validate(tree):
-        return []
+    with _LXML_VALIDATION:
+        if dtd.validate(tree):
+            return []
+        errors = list(dtd.error_log)
     return [
         Finding(
             severity="error", rule="st36-dtd", message=e.message, path=e.path or "", line=e.line
         )  # fmt: skip
-        for e in dtd.error_log
+        for e in errors
     ]
 
 
 def check_json(data: dict[str, Any]) -> list[Finding]:
+    if certainly_valid(data):  # the common case, without jsonschema's walk (see jsonvalidator)
+        return []
     return [
         Finding(
             severity="error",
