@@ -1,8 +1,11 @@
 """The Prefect flow: one flow run per batch, a task per document stage and one per page.
 
 Tasks are thin wrappers over `flows.stages`; fan-out stays in the flow; tasks pass paths and
-small models, never images. Page OCR runs on a bounded thread pool (one single-threaded
-Tesseract process per worker). Any failure of a document ends in quarantine; the batch goes on.
+small models, never images, and a page's OCR reaches the finish task as a file
+(`flows.pagefiles`). Page OCR runs on a bounded thread pool (one single-threaded Tesseract
+process per worker) or a Dask cluster. A bounded window of documents is in flight at once, so
+memory does not grow with the batch. Any failure of a document ends in quarantine; the batch
+goes on.
 """
 
 from __future__ import annotations
