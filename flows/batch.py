@@ -4,7 +4,7 @@ Tasks are thin wrappers over `flows.stages`; fan-out stays in the flow; tasks pa
 small models, never images, and a page's OCR reaches the finish task as a file
 (`flows.pagefiles`). Page OCR runs on a bounded thread pool (one single-threaded Tesseract
 process per worker) or a Dask cluster. A bounded window of documents is in flight at once, so
-memory does not grow with the batch. Any failure of a document ends in quarantine; the batch
+the flow never holds the whole batch's prepared pages and futures. Any failure of a document ends in quarantine; the batch
 goes on.
 """
 
@@ -127,7 +127,7 @@ def finish_task(
     timings: dict[str, float],
 ) -> stages.DocumentResult:  # fmt: skip
     """Gets the pages' files, not their words: Prefect walks a task's parameters looking for
-    futures, and every word of every page made that a quarter of the Python CPU."""
+    futures, and every word of every page made that a third of the flow process's CPU."""
     ocr = pagefiles.load_document(prepared, pages, settings)
     return stages.finish_document(prepared, ocr, out, settings, timings)
 
