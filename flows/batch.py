@@ -1,28 +1,36 @@
 """The Prefect flow: one flow run per batch, a task per document stage and one per page.
 
 Tasks are thin wrappers over `flows.stages`; fan-out stays in the flow; tasks pass paths and
-small models, never images. Page OCR runs on a bounded thread pool (one single-threaded
-Tesseract process per worker). Any failure of a document ends in quarantine; the batch goes on.
+small models, never images, and a page's OCR reaches the finish task as a file
+(`flows.pagefiles`). Page OCR runs on a bounded thread pool (one single-threaded Tesseract
+process per worker) or a Dask cluster. A bounded window of documents is in flight at once, so
+the flow never holds the whole batch's prepared pages and futures. Any failure of a document ends in quarantine; the batch
+goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from queue import SimpleQueue
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture, as_completed
+from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner
 
-from flows import stages
+from flows import pagefiles, stages
 from flows.artifacts import UNCHANGED, RunProgress, publish_results
 from flows.discover import DocumentSource, discover
 from flows.faults import is_environment_fault
 from flows.inputs import holds_output, input_problem, is_unsafe
+from flows.pagefiles import PageRef
 from flows.progress import sink
 from flows.publish import compact_manifest, read_manifest, sha256_path
 from flows.recovery import output_lock, recover
@@ -81,17 +89,24 @@ def _ocr(page: stages.PreparedPage, settings: Settings) -> PageOcr:
         return stages.ocr_page(page, settings)
 
 
+def _ocr_to_file(page: stages.PreparedPage, settings: Settings) -> PageRef:
+    """The page's OCR goes to a file beside its image; the task returns where (see pagefiles)."""
+    return pagefiles.store(_ocr(page, settings), page.path)
+
+
 ocr_task = task(
     name="ocr-page",
     cache_policy=NO_CACHE,
     retry_condition_fn=_retry_transient,
     retry_delay_seconds=1,
-)(_ocr)
+)(_ocr_to_file)
 
 # With a Prefect server (serve, or run with PREFECT_API_URL) page results are kept in the
 # result store and reused. One-off runs on the ephemeral API do without: nothing to resume,
 # the manifest already skips unchanged documents, and no stored result can stand in for a
-# Tesseract call that a caller expects to happen.
+# Tesseract call that a caller expects to happen. The stored result is the PageOcr itself, not
+# a PageRef: a re-run makes the work folder afresh, so a stored path would point at nothing;
+# the flow writes the page's file from the result instead (`_page_ref`).
 cached_ocr_task = task(
     name="ocr-page",
     cache_key_fn=_page_cache_key,
@@ -102,12 +117,19 @@ cached_ocr_task = task(
 )(_ocr)
 
 
+def _page_ref(result: PageRef | PageOcr, page: stages.PreparedPage) -> PageRef:
+    return result if isinstance(result, PageRef) else pagefiles.store(result, page.path)
+
+
 @task(name="finish", cache_policy=NO_CACHE)
 def finish_task(
-    prepared: stages.PreparedDocument, pages: list[PageOcr], out: Path, settings: Settings,
+    prepared: stages.PreparedDocument, pages: list[PageRef], out: Path, settings: Settings,
     timings: dict[str, float],
 ) -> stages.DocumentResult:  # fmt: skip
-    return stages.finish_document(prepared, pages, out, settings, timings)
+    """Gets the pages' files, not their words: Prefect walks a task's parameters looking for
+    futures, and every word of every page made that a third of the flow process's CPU."""
+    ocr = pagefiles.load_document(prepared, pages, settings)
+    return stages.finish_document(prepared, ocr, out, settings, timings)
 
 
 @task(name="quarantine", cache_policy=NO_CACHE)
@@ -190,58 +212,20 @@ def _run_documents(
         results.append(res)
         progress.document_done(doc.doc_id, res.status)
 
-    started = {doc.doc_id: time.perf_counter() for doc in todo}
-    prep: dict[PrefectFuture[Any], DocumentSource] = {
-        prepare_task.with_options(task_run_name=f"prepare {doc.doc_id}").submit(
-            doc, out, settings
-        ): doc
-        for doc in todo
-    }
-    pending: dict[str, tuple[stages.PreparedDocument, list[PrefectFuture[Any]], float]] = {}
-    for fut in as_completed(list(prep)):
-        doc = prep[fut]
-        try:
-            prepared = fut.result()
-        except Exception as exc:
-            quarantine(doc, exc)
-            continue
-        if isinstance(prepared, BaseException):
-            quarantine(doc, prepared)
-            continue
-        page_futures = [
-            page_task.with_options(
-                task_run_name=f"ocr {doc.doc_id} page {page.index + 1}",
-                retries=settings.ocr.retries,
-            ).submit(page, settings)
-            for page in prepared.pages
-        ]
-        pending[doc.doc_id] = (prepared, page_futures, time.perf_counter())
-    by_doc = {doc.doc_id: doc for doc in todo}
-    for doc_id, (prepared, page_futures, ocr_started) in pending.items():
-        doc = by_doc[doc_id]
-        try:
-            pages = []
-            for pf in page_futures:
-                page = pf.result()
-                pages.append(page)
-                progress.page_done(doc_id, page.index)
-            timings = {
-                "ingest_preprocess": prepared.seconds,
-                "ocr_wall": round(time.perf_counter() - ocr_started, 3),
-                "ocr_cpu": round(sum(p.seconds for p in pages), 3),
-            }
-            res = (
-                finish_task.with_options(task_run_name=f"finish {doc_id}")
-                .submit(prepared, pages, out, settings, timings)
-                .result()
-            )
-            results.append(res)
-            progress.document_done(doc_id, res.status)
-            logger.info(
-                "%s -> %s (%.1f s)", doc_id, res.status, time.perf_counter() - started[doc_id]
-            )
-        except Exception as exc:
-            quarantine(doc, exc)
+    done = len(results)
+    for event in _in_window(todo, out, settings, page_task, window_size(settings)):
+        if isinstance(event, _PageDone):
+            progress.page_done(event.doc_id, event.index)
+        elif isinstance(event, _Failed):
+            quarantine(event.doc, event.error)
+        else:
+            results.append(event.result)
+            progress.document_done(event.result.doc_id, event.result.status)
+            logger.info("%s -> %s (%.1f s)", event.result.doc_id, event.result.status,
+                        event.seconds)  # fmt: skip
+    # documents end in the order they complete: report them in input order
+    order = {doc.doc_id: i for i, doc in enumerate(todo)}
+    results[done:] = sorted(results[done:], key=lambda r: order.get(r.doc_id, len(order)))
     try:
         compact_manifest(out)
     except OutputError as exc:  # the appended lines are still there; the next run compacts
@@ -249,6 +233,123 @@ def _run_documents(
     progress.finish()
     publish_results(results, out, time.perf_counter() - batch_started)
     return results
+
+
+def window_size(settings: Settings) -> int:
+    """Documents in flight at once: enough that every worker has the next document's pages
+    queued while one document is finished, few enough that a batch of thousands holds only a
+    handful of prepared documents and futures."""
+    return 2 * settings.ocr.workers
+
+
+@dataclass
+class _PageDone:
+    doc_id: str
+    index: int
+
+
+@dataclass
+class _Finished:
+    result: stages.DocumentResult
+    seconds: float
+
+
+@dataclass
+class _Failed:
+    doc: DocumentSource
+    error: BaseException
+
+
+@dataclass
+class _InFlight:
+    doc: DocumentSource
+    started: float = field(default_factory=time.perf_counter)
+    prepared: stages.PreparedDocument | None = None
+    ocr_started: float = 0.0
+    pages: list[PageRef] = field(default_factory=list)
+    outstanding: int = 0
+    error: BaseException | None = None
+
+
+def _in_window(
+    todo: list[DocumentSource], out: Path, settings: Settings, page_task: Any, window: int
+) -> Iterator[_PageDone | _Finished | _Failed]:
+    """Run prepare -> OCR of each page -> finish for every document, with at most `window`
+    documents between their prepare and the end of their finish. Tasks are submitted as the
+    previous stage of their document completes (completion callbacks feed one queue, so this
+    works with any task runner), so the finish of one document runs beside the OCR of the
+    next ones. A document's futures are dropped as soon as it is done.
+
+    A failed document is reported once all its tasks have ended (none still uses its work
+    folder); the caller quarantines it while this generator waits."""
+    queue: deque[DocumentSource] = deque(todo)
+    completed: SimpleQueue[PrefectFuture[Any]] = SimpleQueue()
+    owner: dict[PrefectFuture[Any], tuple[_InFlight, stages.PreparedPage | None]] = {}
+    in_flight: dict[str, _InFlight] = {}
+
+    def track(fut: PrefectFuture[Any], doc: _InFlight, page: stages.PreparedPage | None) -> None:
+        owner[fut] = (doc, page)
+        doc.outstanding += 1
+        fut.add_done_callback(completed.put)
+
+    def admit() -> None:
+        while queue and len(in_flight) < window:
+            doc = _InFlight(queue.popleft())
+            in_flight[doc.doc.doc_id] = doc
+            fut = prepare_task.with_options(task_run_name=f"prepare {doc.doc.doc_id}").submit(
+                doc.doc, out, settings
+            )
+            track(fut, doc, None)
+
+    def finish(doc: _InFlight) -> None:
+        assert doc.prepared is not None
+        timings = {
+            "ingest_preprocess": doc.prepared.seconds,
+            "ocr_wall": round(time.perf_counter() - doc.ocr_started, 3),
+            "ocr_cpu": round(sum(p.seconds for p in doc.pages), 3),
+        }
+        fut = finish_task.with_options(task_run_name=f"finish {doc.doc.doc_id}").submit(
+            doc.prepared, sorted(doc.pages, key=lambda p: p.index), out, settings, timings
+        )
+        track(fut, doc, None)
+
+    admit()
+    while owner:
+        fut = completed.get()
+        doc, page = owner.pop(fut)
+        doc.outstanding -= 1
+        try:
+            if doc.error is not None:
+                fut.wait()  # another task of the document failed: this one only had to end
+            elif doc.prepared is None:
+                prepared = fut.result()
+                if isinstance(prepared, BaseException):
+                    raise prepared
+                doc.prepared, doc.ocr_started = prepared, time.perf_counter()
+                for p in prepared.pages:
+                    track(page_task.with_options(
+                        task_run_name=f"ocr {doc.doc.doc_id} page {p.index + 1}",
+                        retries=settings.ocr.retries,
+                    ).submit(p, settings), doc, p)  # fmt: skip
+                if not prepared.pages:
+                    finish(doc)
+            elif page is not None:
+                ref = _page_ref(fut.result(), page)
+                doc.pages.append(ref)
+                yield _PageDone(doc.doc.doc_id, ref.index)
+                if len(doc.pages) == len(doc.prepared.pages):
+                    finish(doc)
+            else:
+                result = fut.result()
+                del in_flight[doc.doc.doc_id]
+                yield _Finished(result, time.perf_counter() - doc.started)
+        except Exception as exc:
+            doc.error = doc.error or exc
+        del fut
+        if doc.error is not None and doc.outstanding == 0 and doc.doc.doc_id in in_flight:
+            del in_flight[doc.doc.doc_id]
+            yield _Failed(doc.doc, doc.error)
+        admit()
 
 
 def _batch_run_name() -> str:

@@ -7,7 +7,9 @@ starts was left by a dead run and is cleaned up:
 - `.staging/<id>.<token>/`: a document's outputs being written; never visible, deleted.
 - `.staging/<id>.<token>.old/`: previous outputs moved aside just before the new ones were renamed
   into place; put back if the document has no output folder any more, else deleted.
-- `.work/<id>/`: page images for OCR; deleted.
+- `.work/<id>/`: page images for OCR and each page's OCR result handed to the finish task
+  (`page-NNNN.ocr.json`, see flows.pagefiles); deleted. A page cached by a server run does not
+  depend on them: the cache holds the page's OCR itself.
 - `.manifest.jsonl.*.tmp`: a manifest rewrite that never finished; deleted.
 
 Then the manifest is reconciled with the output folders, which are the truth (each was renamed

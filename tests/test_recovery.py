@@ -99,6 +99,8 @@ def test_recover_cleans_up_after_a_killed_run(tmp_path: Path) -> None:
     (out / ".staging/replaced.9abcdef0.old").mkdir()  # old outputs not yet deleted
     (out / ".work/half").mkdir(parents=True)
     (out / ".work/half/page-0001.pgm").write_bytes(b"P5 1 1 255 \x00")
+    (out / ".work/half/page-0001.ocr.json").write_text('{"index": 0}')  # a page's OCR, handed on
+    (out / ".work/half/.page-0002.ocr.json.0a1b2c3d.tmp").write_text('{"ind')  # being written
     (out / ".manifest.jsonl.0a1b2c3d.tmp").write_text("{}")
     lines = (out / "manifest.jsonl").read_text().splitlines()
     kept = [ln for ln in lines if '"unlisted"' not in ln]  # placed, killed before the append
@@ -114,6 +116,7 @@ def test_recover_cleans_up_after_a_killed_run(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert report.manifest_added == ["unlisted"]
     assert report.manifest_dropped == ["deleted-by-hand"]
+    assert list((out / ".work").iterdir()) == []
     docs = {"kept", "unlisted", "moved-aside", "replaced"}
     assert settled_problems(out, docs) == []
     assert read_manifest(out)["unlisted"]["recovered"] is True
