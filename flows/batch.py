@@ -30,6 +30,7 @@ from flows.artifacts import UNCHANGED, RunProgress, publish_results
 from flows.discover import DocumentSource, discover
 from flows.faults import is_environment_fault
 from flows.inputs import holds_output, input_problem, is_unsafe
+from flows.memory import release_free_memory
 from flows.pagefiles import PageRef
 from flows.progress import sink
 from flows.publish import compact_manifest, read_manifest, sha256_path
@@ -129,7 +130,11 @@ def finish_task(
     """Gets the pages' files, not their words: Prefect walks a task's parameters looking for
     futures, and every word of every page made that a third of the flow process's CPU."""
     ocr = pagefiles.load_document(prepared, pages, settings)
-    return stages.finish_document(prepared, ocr, out, settings, timings)
+    try:
+        return stages.finish_document(prepared, ocr, out, settings, timings)
+    finally:
+        del ocr
+        release_free_memory()
 
 
 @task(name="quarantine", cache_policy=NO_CACHE)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+from flows.memory import limit_arenas
+
 DEFAULTS = {
     # Confidential documents: nothing leaves the machine unless the operator says so.
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -26,5 +28,6 @@ def apply_defaults(verbose: bool = False) -> None:
             os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)
+    limit_arenas()  # before any thread or child process exists
     if verbose:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
