@@ -24,8 +24,9 @@ class OcrSettings(Section):
     )
     tesseract_cmd: str = Field("tesseract", description="the Tesseract binary")
     engine: Literal["auto", "tesserocr", "cli"] = Field(
-        "auto", description="auto: in-process tesserocr if installed with the languages and "
-        "tesseract_cmd is the default, else the tesseract program (cli)"
+        "cli", description="cli: the tesseract program (the reference); tesserocr: in-process, "
+        "faster; auto: tesserocr if installed with the languages and tesseract_cmd is the "
+        "default, else cli"
     )  # fmt: skip
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256,
                          description="pages OCR'd at once (one single-threaded Tesseract each)")  # fmt: skip

@@ -55,10 +55,10 @@ def test_explicit_choices_win(installed: dict[str, bool]) -> None:
 def test_engine_setting_from_the_environment_and_in_the_fingerprint(
     installed: dict[str, bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("IPDIGITISE_OCR__ENGINE", "cli")
+    monkeypatch.delenv("IPDIGITISE_OCR__ENGINE", raising=False)
     cli = load_settings()
-    assert cli.ocr.engine == "cli" and cli.engine() == "cli"
-    monkeypatch.delenv("IPDIGITISE_OCR__ENGINE")
+    assert cli.ocr.engine == "cli" and cli.engine() == "cli"  # the default: the reference
+    monkeypatch.setenv("IPDIGITISE_OCR__ENGINE", "auto")
     auto, forced = load_settings(), Settings(ocr={"engine": "tesserocr"})
     assert auto.engine() == "tesserocr"
     assert auto.fingerprint() == forced.fingerprint()  # the same engine runs: same results

@@ -155,7 +155,8 @@ def test_crop_timeout_leaves_the_first_reading(drawn_page: Path) -> None:
 # --- the real choice on this host (tests/test_engine_choice.py covers the logic) -------------
 
 
-def test_auto_chooses_the_installed_in_process_engine() -> None:
+def test_auto_chooses_the_installed_in_process_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     assert engines.resolve("auto", "tesseract", "eng") == "tesserocr"
     assert engines.check("auto", "tesseract", "eng").name == "tesserocr"
+    monkeypatch.setenv("IPDIGITISE_OCR__ENGINE", "auto")
     assert load_settings().engine() == "tesserocr"
