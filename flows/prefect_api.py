@@ -4,11 +4,12 @@ The first rule that applies wins:
 
 1. `PREFECT_API_URL` is set (environment, or the active Prefect profile): that server; nothing
    else is looked at.
-2. `[prefect] reuse_local_server` (on by default): a Prefect server answering at
+2. `[prefect] reuse_local_server` (on by default): a Prefect server answering /health at
    `[prefect] local_server_url` (loopback only; default `http://127.0.0.1:4200/api`) within
-   0.3 s, whose `PREFECT_HOME` is this command's (so it is the user's own server, on the same
-   database a temporary server would use), is used as if `PREFECT_API_URL` named it. A server
-   of another home (a test's, another user's) is never picked up.
+   0.3 s, whose `PREFECT_HOME` (from its /admin/settings) is this command's, is used as if
+   `PREFECT_API_URL` named it: it is the user's own server, on the database a temporary server
+   would use. A server of another home (a test's, another user's) is never picked up, nor is
+   one when a Prefect settings file in the working folder could name another API.
 3. Prefect's temporary server. With `[prefect] early_start` (on by default) it is started at
    once, with the command line and settings Prefect itself would use, while the command checks
    its inputs and imports Prefect; once it answers it is handed to Prefect's own
@@ -44,7 +45,10 @@ from urllib.parse import urlsplit
 
 log = logging.getLogger("ipdigitise.prefect_api")
 
-PROBE_TIMEOUT = 0.3  # seconds per request when looking for a local server
+PROBE_TIMEOUT = 0.3  # seconds for /api/health when looking for a local server
+# Then its settings (to compare PREFECT_HOME): a server's first answer there takes ~1 s on a
+# busy 2-core machine (measured), later ones ~15 ms.
+SETTINGS_TIMEOUT = 3.0
 # Files in the working folder from which Prefect may read settings (PREFECT_API_URL included)
 # that this module does not parse: with one present the local-server rule stands aside.
 PREFECT_CONFIG_FILES = ("prefect.toml", ".env")
@@ -107,7 +111,9 @@ def _get(url: str, timeout: float) -> tuple[int, bytes]:
         conn.close()
 
 
-def local_server_matches(url: str, home: Path, timeout: float = PROBE_TIMEOUT) -> bool:
+def local_server_matches(
+    url: str, home: Path, timeout: float = PROBE_TIMEOUT, settings_timeout: float = SETTINGS_TIMEOUT
+) -> bool:
     """A Prefect server answers at `url` (loopback only) and runs with PREFECT_HOME `home`."""
     if not url.startswith("http://") or not is_loopback_url(url):
         return False
@@ -116,7 +122,7 @@ def local_server_matches(url: str, home: Path, timeout: float = PROBE_TIMEOUT) -
         status, body = _get(f"{base}/health", timeout)
         if status != 200 or body.strip() != b"true":
             return False
-        status, body = _get(f"{base}/admin/settings", timeout)
+        status, body = _get(f"{base}/admin/settings", settings_timeout)
         if status != 200:
             return False
         server_home = json.loads(body).get("home")
