@@ -149,20 +149,20 @@ def run(
                                  settings.prefect.local_server_url)  # fmt: skip
     apply_defaults(verbose)
     runner_kind = _runner_kind(task_runner, dask_address)
-    from flows.discover import discover
-    from ocr.errors import FatalError, IpdError
-    from ocr.tesseract import check_languages, probe
-
     missing = [p for p in inputs if not p.exists() and not p.is_symlink()]
     if missing:
         console.print(f"[red]error:[/red] input not found: {', '.join(map(str, missing))}")
         raise typer.Exit(EXIT_NO_INPUT)
+    if settings.prefect.early_start:  # it boots (~5 s) while the rest is imported and checked
+        prefect_api.start_early(api)
+    from flows.discover import discover
+    from ocr.errors import FatalError, IpdError
+    from ocr.tesseract import check_languages, probe
+
     docs = discover(inputs)
     if not docs:
         console.print("[red]error:[/red] no documents found in the inputs")
         raise typer.Exit(EXIT_NO_INPUT)
-    if settings.prefect.early_start:  # boots while Tesseract is checked and Prefect imported
-        prefect_api.start_early(api)
     from flows.faults import check_prefect_api
 
     _check_or_exit(lambda: check_languages(settings.ocr.lang, probe(settings.ocr.tesseract_cmd)),
