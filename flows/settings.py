@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -93,6 +93,29 @@ class GateSettings(Section):
     )
 
 
+class PrefectSettings(Section):
+    """Which Prefect API `run` uses when PREFECT_API_URL is not set (see flows/prefect_api.py)."""
+
+    reuse_local_server: bool = Field(
+        True, description="use a Prefect server of this PREFECT_HOME answering at local_server_url"
+    )
+    local_server_url: str = Field(
+        "http://127.0.0.1:4200/api", description="where to look for it (loopback addresses only)"
+    )
+    early_start: bool = Field(
+        True, description="start the temporary server at once, while inputs are checked"
+    )
+
+    @field_validator("local_server_url")
+    @classmethod
+    def _loopback(cls, url: str) -> str:
+        from flows.prefect_api import is_loopback_url
+
+        if not url.startswith("http://") or not is_loopback_url(url):
+            raise ValueError("must be an http:// URL on this machine (127.0.0.1, localhost, ::1)")
+        return url
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="IPDIGITISE_", env_nested_delimiter="__", frozen=True, extra="forbid"
@@ -102,6 +125,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = LimitSettings()
     preprocess: PreprocessSettings = PreprocessSettings()
     gate: GateSettings = GateSettings()
+    prefect: PrefectSettings = PrefectSettings()
 
     def engine(self) -> str:
         """The OCR engine these settings select on this host ("tesserocr" or "cli")."""
@@ -112,7 +136,7 @@ class Settings(BaseSettings):
     def fingerprint(self) -> str:
         """Hash of everything that changes outputs (not workers or timeouts): part of cache keys."""
         relevant = self.model_dump(
-            exclude={"ocr": {"workers", "timeout", "retries", "tesseract_cmd"}}
+            exclude={"ocr": {"workers", "timeout", "retries", "tesseract_cmd"}, "prefect": True}
         )
         relevant["ocr"]["engine"] = self.engine()  # the one that runs: auto depends on the host
         return hashlib.sha256(repr(sorted(_flatten(relevant).items())).encode()).hexdigest()[:16]
