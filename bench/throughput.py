@@ -9,7 +9,8 @@ the multi-page TIFF, PDF and page folder of `sample_scans/documents`. Variants:
 
 - `tesseract-cli`: the `tesseract` CLI alone on the pipeline's own preprocessed pages (prepared
   before timing), one single-threaded process per core through `xargs -P`, TSV to /dev/null;
-- `ipd-ephemeral`: `python -m flows run` end to end, Prefect's ephemeral API, 2 and 1 workers;
+- `ipd-ephemeral`: `python -m flows run` end to end, Prefect's ephemeral API, 2 and 1 workers,
+  and with the optional in-process engine (`IPDIGITISE_OCR__ENGINE=tesserocr`) at 2;
 - `ipd-server`: the same against a `prefect server start` started before timing;
 - `ocrmypdf`: `ocrmypdf --jobs <cores> --sidecar` on one PDF of the same preprocessed pages.
 
@@ -187,6 +188,10 @@ def main() -> None:
     for workers in (cores, 1):
         wall, peak, batch = ipd_run(env, folder, args.work / f"out-eph-{workers}", workers)
         row(f"ipd-ephemeral w{workers}", n, wall, peak, limit, f"batch {batch:.1f} s")
+    if "tesserocr" not in skip:  # the optional in-process engine (`[ocr] engine = "tesserocr"`)
+        tenv = {**env, "IPDIGITISE_OCR__ENGINE": "tesserocr"}
+        wall, peak, batch = ipd_run(tenv, folder, args.work / "out-eph-tesserocr", cores)
+        row(f"ipd-ephemeral w{cores} tesserocr", n, wall, peak, limit, f"batch {batch:.1f} s")
     if "server" not in skip:
         with prefect_server(args.work / "server-home") as server:
             senv = {**server.env(), "PREFECT_LOCAL_STORAGE_PATH": str(args.work / "store-srv")}
