@@ -124,22 +124,28 @@ class TesseractEngine:
         except OSError as exc:
             raise OcrError(f"Tesseract could not be run on page {index + 1}: {exc}") from exc
         tsv = raw.decode("utf-8", errors="replace")  # invalid UTF-8 never reaches the outputs
-        words, (width, height) = parse_tsv(tsv)
-        if width == 0:
-            raise OcrError(
-                f"Tesseract returned no page data for page {index + 1}", reason="ocr-empty"
-            )
-        return PageOcr(
-            index=index,
-            width=width,
-            height=height,
-            dpi=dpi,
-            words=tuple(words),
-            engine="tesseract",
-            engine_version=info.version,
-            language=self.lang,
-            seconds=round(time.perf_counter() - started, 3),
-        )
+        return page_from_tsv(tsv, index=index, dpi=dpi, engine="tesseract",
+                             version=info.version, lang=self.lang, started=started)  # fmt: skip
+
+
+def page_from_tsv(
+    tsv: str, *, index: int, dpi: float, engine: str, version: str, lang: str, started: float
+) -> PageOcr:
+    """A page's OCR from Tesseract's TSV, whichever engine produced it."""
+    words, (width, height) = parse_tsv(tsv)
+    if width == 0:
+        raise OcrError(f"Tesseract returned no page data for page {index + 1}", reason="ocr-empty")
+    return PageOcr(
+        index=index,
+        width=width,
+        height=height,
+        dpi=dpi,
+        words=tuple(words),
+        engine=engine,
+        engine_version=version,
+        language=lang,
+        seconds=round(time.perf_counter() - started, 3),
+    )
 
 
 _LANGUAGE_FAILURE = re.compile(

@@ -32,7 +32,7 @@ from ocr.errors import (
     TesseractVersionError,
 )
 from ocr.models import PageOcr, Word
-from ocr.tesseract import MIN_VERSION, TesseractInfo, check_languages, parse_tsv
+from ocr.tesseract import MIN_VERSION, TesseractInfo, check_languages, page_from_tsv, parse_tsv
 
 NAME = "tesserocr"
 TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"  # fmt: skip
@@ -185,22 +185,9 @@ class TesserocrEngine:
             raise OcrError(
                 f"Tesseract (tesserocr) cannot read the image of page {index + 1}: {exc}"
             ) from exc
-        words, (width, height) = parse_tsv(_recognise(api, self.timeout, f"page {index + 1}"))
-        if width == 0:
-            raise OcrError(
-                f"Tesseract returned no page data for page {index + 1}", reason="ocr-empty"
-            )
-        return PageOcr(
-            index=index,
-            width=width,
-            height=height,
-            dpi=dpi,
-            words=tuple(words),
-            engine=NAME,
-            engine_version=info.version,
-            language=self.lang,
-            seconds=round(time.perf_counter() - started, 3),
-        )
+        tsv = _recognise(api, self.timeout, f"page {index + 1}")
+        return page_from_tsv(tsv, index=index, dpi=dpi, engine=NAME, version=info.version,
+                             lang=self.lang, started=started)  # fmt: skip
 
 
 def recognise_crop(
