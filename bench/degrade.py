@@ -302,11 +302,12 @@ def generate(
     source: Path, out: Path, pages: int, types: tuple[str, ...], seed: int
 ) -> list[dict[str, object]]:
     """The US front-page set: `pages` pages (`select_pages`), one variant per type."""
-    chosen = [
-        SourcePage(i, cv2.imread(str(source / "images" / f"{i}.png"), cv2.IMREAD_GRAYSCALE),
-                   SOURCE_DPI)
-        for i in select_pages(source, pages)
-    ]  # fmt: skip
+    chosen = []
+    for i in select_pages(source, pages):
+        pixels = cv2.imread(str(source / "images" / f"{i}.png"), cv2.IMREAD_GRAYSCALE)
+        if pixels is None:
+            raise FileNotFoundError(source / "images" / f"{i}.png")
+        chosen.append(SourcePage(i, pixels, SOURCE_DPI))
     return write_set(chosen, out, types, seed, extra={"source": str(source)})
 
 

@@ -305,8 +305,9 @@ def main() -> None:
     summary["wall_seconds"] = round(time.perf_counter() - started, 1)
     summary["command"] = " ".join(sys.argv)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1))
-    (args.out / "summary.md").write_text(render(summary))
-    print(render(summary))
+    text = render_text_only(summary) if text_only else render(summary)
+    (args.out / "summary.md").write_text(text)
+    print(text)
 
 
 def _micro_wer(rows: list[dict[str, Any]], prefix: str = "") -> float | None:
@@ -382,7 +383,54 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             ablation[kind][system] = {"wer": _micro_wer(rs), "read_wer": _micro_wer(rs, "read_"),
                                       "field_accuracy": _field_acc(rs),
                                       "seconds_per_page": round(statistics.mean(secs), 3) if secs else None}  # fmt: skip
-    return {"table": table, "geometry": geometry, "ablation": ablation, "failures": failures}
+    by_source: dict[str, dict[str, float | None]] = defaultdict(dict)
+    for system in sorted({r["system"] for r in rows}):
+        for source in sorted({r["source"] for r in rows}):
+            rs = [r for r in rows if (r["system"], r["source"]) == (system, source)]
+            by_source[source][f"{system}|clean"] = _micro_wer(
+                [r for r in rs if r["kind"] == "clean"]
+            )
+            by_source[source][f"{system}|degraded"] = _micro_wer(
+                [r for r in rs if r["kind"] != "clean"]
+            )
+    return {"table": table, "geometry": geometry, "ablation": ablation, "failures": failures,
+            "by_source": by_source}  # fmt: skip
+
+
+def render_text_only(summary: dict[str, Any]) -> str:
+    """WER table with the preprocessing target (ipd at most half of raw and below OCRmyPDF)."""
+    table = summary["table"]
+    kinds = sorted({v["kind"] for v in table.values()},
+                   key=lambda k: (k == "ALL degraded", k != "clean", k))  # fmt: skip
+
+    def wer(system: str, kind: str) -> float | None:
+        return (table.get(f"{system}|{kind}") or {}).get("wer")
+
+    def fmt(v: float | None) -> str:
+        return "-" if v is None else f"{100 * v:.1f}%"
+
+    out = ["## Bag-of-words WER against the human ground truth", "",
+           "| type | pages | raw | ipd | ocrmypdf | half of raw | ipd <= half raw | ipd < ocrmypdf |",
+           "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for kind in kinds:
+        raw, ipd, omp = wer("raw", kind), wer("ipd", kind), wer("ocrmypdf", kind)
+        pages = max(v["pages"] for v in table.values() if v["kind"] == kind)
+        half = None if raw is None else raw / 2
+        ok_half = "-" if half is None or ipd is None else ("yes" if ipd <= half else "no")
+        ok_omp = "-" if omp is None or ipd is None else ("yes" if ipd < omp else "no")
+        out.append(f"| {kind} | {pages} | {fmt(raw)} | {fmt(ipd)} | {fmt(omp)} | {fmt(half)} | "
+                   f"{ok_half} | {ok_omp} |")  # fmt: skip
+    by_source = summary.get("by_source") or {}
+    if by_source:
+        systems = sorted({k.split("|")[0] for per in by_source.values() for k in per},
+                         key=lambda s: (s != "raw", s != "ipd", s))  # fmt: skip
+        out += ["", "## By source page (clean / all degraded)", "",
+                "| page | " + " | ".join(systems) + " |", "|---|" + "---|" * len(systems)]  # fmt: skip
+        for source, per in by_source.items():
+            cells = [f"{fmt(per.get(f'{s}|clean'))} / {fmt(per.get(f'{s}|degraded'))}"
+                     for s in systems]  # fmt: skip
+            out.append(f"| {source} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
 
 
 def render(summary: dict[str, Any]) -> str:
