@@ -15,6 +15,10 @@ Systems, each given the degraded file as it is:
 Ablation: ipd with one preprocessing step off at a time (and with Tesseract OSD for orientation),
 on the first N pages of every degradation type.
 
+With `--data` written by bench/degrade_test_pages.py (human plain-text ground truth, manifest
+`"ground_truth": "text"`) only the bag-of-words WER is scored: no field mapping, no read-lines
+WER, and summary.md shows the preprocessing target per type instead.
+
 OCR results are cached by the hash of the exact image Tesseract reads (--cache), so an ablation
 variant whose preprocessing gives the same pixels costs nothing; timings in a table are those of
 the run that produced them (use --no-cache for a timing run).
