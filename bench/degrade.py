@@ -86,8 +86,8 @@ def add_grain(pixels: np.ndarray, rng: np.random.Generator, sigma: float) -> np.
     return np.clip(noisy, 0, 255).astype(np.uint8)
 
 
-def resample(pixels: np.ndarray, dpi: float) -> np.ndarray:
-    f = dpi / SOURCE_DPI
+def resample(pixels: np.ndarray, dpi: float, source_dpi: float = SOURCE_DPI) -> np.ndarray:
+    f = dpi / source_dpi
     return cv2.resize(pixels, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
 
 
@@ -153,9 +153,14 @@ def bleed_through(pixels: np.ndarray, other: np.ndarray, rng: np.random.Generato
 
 
 def degrade(
-    kind: str, page: np.ndarray, other: np.ndarray, rng: np.random.Generator, index: int
+    kind: str,
+    page: np.ndarray,
+    other: np.ndarray,
+    rng: np.random.Generator,
+    index: int,
+    dpi: float = SOURCE_DPI,
 ) -> Variant:
-    dpi = SOURCE_DPI
+    """`page` at `dpi`; `index` picks the quarter turn of `rotated` (cycling 90/180/270)."""
     if kind == "clean":
         return Variant(page, dpi)
     if kind == "skew":
@@ -179,15 +184,15 @@ def degrade(
         return Variant(cv2.GaussianBlur(page, (0, 0), rng.uniform(1.2, 2.0)), dpi)
     if kind in ("dpi150", "dpi200"):
         target = 150.0 if kind == "dpi150" else 200.0
-        return Variant(resample(page, target), target)
+        return Variant(resample(page, target, dpi), target)
     if kind == "nodpi":
-        img = resample(page, 150.0)
+        img = resample(page, 150.0, dpi)
         h, w = img.shape  # margins cropped unevenly, so the page size no longer tells the dpi
         top, left = int(h * rng.uniform(0.03, 0.06)), int(w * rng.uniform(0.02, 0.05))
         img = img[top : h - int(h * rng.uniform(0.08, 0.15)), left : w - int(w * 0.03)]
         return Variant(np.ascontiguousarray(img), 150.0, fmt="png-nodpi")
     if kind == "g4":
-        img = add_grain(resample(page, 200.0), rng, 8)
+        img = add_grain(resample(page, 200.0, dpi), rng, 8)
         bw = np.where(img > rng.uniform(120, 150), 255, 0).astype(np.uint8)
         return Variant(bw, 200.0, fmt="g4")
     if kind == "jpeg":
@@ -249,30 +254,61 @@ def select_pages(source: Path, count: int) -> list[str]:
     return usable[::step][:count]
 
 
+@dataclass
+class SourcePage:
+    id: str
+    """Also the stem of the written files, so it must not hold a dot."""
+    pixels: np.ndarray
+    dpi: float
+
+
+def write_set(
+    pages: list[SourcePage],
+    out: Path,
+    types: tuple[str, ...],
+    seed: int,
+    variants: int = 1,
+    extra: dict[str, object] | None = None,
+) -> list[dict[str, object]]:
+    """Each page clean once and `variants` times per degradation type, plus `manifest.json`.
+
+    Variant 0 of a page is seeded by its id, variant v > 0 by `<id>~v`, so adding variants, pages
+    or types never changes an existing file. Entries are listed variant by variant, so the first
+    len(pages) of a type are variant 0 of every page. Bleed-through shows the next page of the list; the
+    quarter turn of `rotated` cycles 90/180/270 over pages, then over variants."""
+    out.mkdir(parents=True, exist_ok=True)
+    entries: list[dict[str, object]] = []
+    for v in range(variants):  # variant-major, so `run.py --pages len(pages)` takes variant 0
+        for n, source in enumerate(pages):
+            other = pages[(n + 1) % len(pages)].pixels
+            name = source.id if v == 0 else f"{source.id}~{v}"
+            for kind in ("clean", *types) if v == 0 else types:
+                rng = rng_for(name, kind, seed)
+                variant = degrade(kind, source.pixels, other, rng, n + v * len(pages), source.dpi)
+                (out / kind).mkdir(exist_ok=True)
+                path = save(variant, out / kind / name)
+                entries.append({
+                    "id": f"{kind}/{name}", "source": source.id, "kind": kind,
+                    "file": str(path.relative_to(out)), "dpi": round(variant.dpi, 2),
+                    "rotation": variant.rotation, "skew": round(variant.skew, 3),
+                    "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                })  # fmt: skip
+    manifest = {"seed": seed, **(extra or {}), "pages": entries}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    return entries
+
+
 def generate(
     source: Path, out: Path, pages: int, types: tuple[str, ...], seed: int
 ) -> list[dict[str, object]]:
-    out.mkdir(parents=True, exist_ok=True)
-    ids = select_pages(source, pages)
-    entries: list[dict[str, object]] = []
-    for n, page_id in enumerate(ids):
-        page = cv2.imread(str(source / "images" / f"{page_id}.png"), cv2.IMREAD_GRAYSCALE)
-        other_id = ids[(n + 1) % len(ids)]
-        other = cv2.imread(str(source / "images" / f"{other_id}.png"), cv2.IMREAD_GRAYSCALE)
-        for kind in ("clean", *types):
-            variant = degrade(kind, page, other, rng_for(page_id, kind, seed), n)
-            (out / kind).mkdir(exist_ok=True)
-            path = save(variant, out / kind / page_id)
-            entries.append({
-                "id": f"{kind}/{page_id}", "source": page_id, "kind": kind,
-                "file": str(path.relative_to(out)), "dpi": round(variant.dpi, 2),
-                "rotation": variant.rotation, "skew": round(variant.skew, 3),
-                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            })  # fmt: skip
-    (out / "manifest.json").write_text(
-        json.dumps({"seed": seed, "source": str(source), "pages": entries}, indent=1)
-    )
-    return entries
+    """The US front-page set: `pages` pages (`select_pages`), one variant per type."""
+    chosen = []
+    for i in select_pages(source, pages):
+        pixels = cv2.imread(str(source / "images" / f"{i}.png"), cv2.IMREAD_GRAYSCALE)
+        if pixels is None:
+            raise FileNotFoundError(source / "images" / f"{i}.png")
+        chosen.append(SourcePage(i, pixels, SOURCE_DPI))
+    return write_set(chosen, out, types, seed, extra={"source": str(source)})
 
 
 def main() -> None:

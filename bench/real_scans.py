@@ -22,18 +22,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.degrade import SHARED, rotate  # noqa: E402
+from bench.degrade_test_pages import PAGES  # noqa: E402
 from bench.metrics import bag_wer  # noqa: E402
 from bench.run import ocr_image  # noqa: E402
 from ocr.ingest import iter_pages  # noqa: E402
 from ocr.models import PageImage  # noqa: E402
 from ocr.preprocess import preprocess  # noqa: E402
-
-PAGES = {
-    "8071_093.3B.tif": "8071_093.3B.txt",
-    "8087_054.3B.tif": "8087_054.3B.txt",
-    "eurotext.tif": "eurotext.txt",
-    "phototest.tif": "phototest.gold.txt",
-}
 
 
 def main() -> None:
