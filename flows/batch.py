@@ -10,7 +10,9 @@ goes on.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -22,6 +24,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner
 
@@ -78,11 +81,33 @@ def prepare_task(
 ) -> stages.PreparedDocument | IpdError:
     """Bad input is an expected outcome, not a task failure: it is returned, not raised."""
     try:
-        return stages.prepare_document(doc, out, settings)
+        with _prepare_slots(settings.ocr.workers):
+            return stages.prepare_document(doc, out, settings)
     except IpdError as exc:
         if exc.retryable:
             raise
         return exc
+
+
+@functools.cache
+def _prepare_slots(workers: int) -> threading.BoundedSemaphore:
+    """Preparing a page (decode, then float buffers for binarisation and deskew) briefly takes
+    a few hundred MB, and costs about a tenth of its OCR: one preparer feeds up to four OCR
+    workers, and fewer at once keep a long batch's peak memory from stacking these bursts."""
+    return threading.BoundedSemaphore(max(1, workers // 4))
+
+
+def _forget(*results: Any) -> None:
+    """Drop finished tasks' results from Prefect's per-flow-run table, which otherwise keeps an
+    entry (with its state) for every task run of the batch until the flow run ends."""
+    table = getattr(FlowRunContext.get(), "run_results", None)
+    if not isinstance(table, dict):
+        return
+    for obj in results:
+        entry = table.get(id(obj))
+        ref = entry[-1] if isinstance(entry, tuple) and entry else None
+        if callable(ref) and ref() is obj:
+            del table[id(obj)]
 
 
 def _ocr(page: stages.PreparedPage, settings: Settings) -> PageOcr:
@@ -346,6 +371,7 @@ def _in_window(
                     finish(doc)
             else:
                 result = fut.result()
+                _forget(doc.prepared, *doc.pages, result)
                 del in_flight[doc.doc.doc_id]
                 yield _Finished(result, time.perf_counter() - doc.started)
         except Exception as exc:
