@@ -27,8 +27,10 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--save", type=Path, help="also write the stats here (pstats format)")
     args = ap.parse_args()
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     os.environ.setdefault("PREFECT_HOME", str(args.work / "home"))
+    from flows.environment import apply_defaults
+
+    apply_defaults()  # as the CLI does: telemetry off, one Tesseract thread
     from flows.batch import run_batch
     from flows.settings import load_settings
 

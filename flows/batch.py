@@ -10,9 +10,7 @@ goes on.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -81,20 +79,19 @@ def prepare_task(
 ) -> stages.PreparedDocument | IpdError:
     """Bad input is an expected outcome, not a task failure: it is returned, not raised."""
     try:
-        with _prepare_slots(settings.ocr.workers):
-            return stages.prepare_document(doc, out, settings)
+        return stages.prepare_document(doc, out, settings)
     except IpdError as exc:
         if exc.retryable:
             raise
         return exc
 
 
-@functools.cache
-def _prepare_slots(workers: int) -> threading.BoundedSemaphore:
-    """Preparing a page (decode, then float buffers for binarisation and deskew) briefly takes
-    a few hundred MB, and costs about a tenth of its OCR: one preparer feeds up to four OCR
-    workers, and fewer at once keep a long batch's peak memory from stacking these bursts."""
-    return threading.BoundedSemaphore(max(1, workers // 4))
+def preparers(workers: int) -> int:
+    """Documents being prepared at once. Preparing a page (decode, float buffers for
+    binarisation and deskew) briefly takes a few hundred MB and costs about a tenth of its OCR:
+    one preparer feeds up to four OCR workers, and fewer at once keep a long batch's peak memory
+    from stacking these bursts. The flow holds prepares back; no worker thread waits."""
+    return max(1, workers // 4)
 
 
 def _forget(*results: Any) -> None:
@@ -316,6 +313,7 @@ def _in_window(
     completed: SimpleQueue[PrefectFuture[Any]] = SimpleQueue()
     owner: dict[PrefectFuture[Any], tuple[_InFlight, stages.PreparedPage | None]] = {}
     in_flight: dict[str, _InFlight] = {}
+    preparing, max_preparing = 0, preparers(settings.ocr.workers)
 
     def track(fut: PrefectFuture[Any], doc: _InFlight, page: stages.PreparedPage | None) -> None:
         owner[fut] = (doc, page)
@@ -323,7 +321,9 @@ def _in_window(
         fut.add_done_callback(completed.put)
 
     def admit() -> None:
-        while queue and len(in_flight) < window:
+        nonlocal preparing
+        while queue and len(in_flight) < window and preparing < max_preparing:
+            preparing += 1
             doc = _InFlight(queue.popleft())
             in_flight[doc.doc.doc_id] = doc
             fut = prepare_task.with_options(task_run_name=f"prepare {doc.doc.doc_id}").submit(
@@ -348,6 +348,8 @@ def _in_window(
         fut = completed.get()
         doc, page = owner.pop(fut)
         doc.outstanding -= 1
+        if page is None and doc.prepared is None:
+            preparing -= 1  # that was the document's prepare
         try:
             if doc.error is not None:
                 fut.wait()  # another task of the document failed: this one only had to end

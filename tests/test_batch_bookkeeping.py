@@ -34,7 +34,4 @@ def test_finished_results_leave_prefects_table() -> None:
 
 
 def test_one_preparer_per_four_workers() -> None:
-    assert batch._prepare_slots(1)._initial_value == 1  # type: ignore[attr-defined]
-    assert batch._prepare_slots(2)._initial_value == 1  # type: ignore[attr-defined]
-    assert batch._prepare_slots(8)._initial_value == 2  # type: ignore[attr-defined]
-    assert batch._prepare_slots(2) is batch._prepare_slots(2)  # one gate per process
+    assert [batch.preparers(n) for n in (1, 2, 4, 8, 9, 16)] == [1, 1, 1, 2, 2, 4]
