@@ -34,18 +34,20 @@ from output_schemas.fieldsreport import fields_report
 
 _SETTINGS = Settings()
 _crop_cache: Path | None = None
-_uncached_crop = ocr.reread.recognise_crop
+_uncached_crop = ocr.reread.read_crop
 
 
-def _cached_crop(pixels: np.ndarray, **kwargs: Any) -> list[Word]:
+def _cached_crop(choice: str, pixels: np.ndarray, **kwargs: Any) -> list[Word]:
     if _crop_cache is None:
-        return _uncached_crop(pixels, **kwargs)
+        return _uncached_crop(choice, pixels, **kwargs)
     digest = hashlib.sha256(pixels.tobytes() + repr(pixels.shape).encode())
     digest.update(repr(sorted(kwargs.items())).encode())
+    if choice != "cli":  # the CLI's keys stay those of earlier runs
+        digest.update(choice.encode())
     path = _crop_cache / f"crop-{digest.hexdigest()}.json"
     if path.exists():
         return [Word.model_validate(w) for w in json.loads(path.read_text())]
-    words = _uncached_crop(pixels, **kwargs)
+    words = _uncached_crop(choice, pixels, **kwargs)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps([w.model_dump(mode="json") for w in words]))
     tmp.replace(path)
@@ -56,7 +58,7 @@ def use_crop_cache(cache: Path | None) -> None:
     """Cache second readings under `cache` (None: no cache) for this process."""
     global _crop_cache
     _crop_cache = cache
-    ocr.reread.recognise_crop = _cached_crop  # type: ignore[assignment]
+    ocr.reread.read_crop = _cached_crop  # type: ignore[assignment]
 
 
 def mapped_fields(page: PageOcr, doc_id: str, image: Path) -> dict[str, Any]:
