@@ -63,6 +63,7 @@ from ocr.tesseract import TesseractEngine  # noqa: E402
 ABLATIONS: dict[str, dict[str, Any]] = {
     "no-invert": {"invert": False},
     "no-denoise": {"denoise": False},
+    "no-showthrough": {"showthrough": False},
     "no-borders": {"borders": False},
     "no-orientation": {"orientation": "off"},
     "no-deskew": {"deskew": False},

@@ -59,6 +59,9 @@ class PreprocessSettings(Section):
     )
     invert: bool = Field(True, description="turn white-on-black pages into black on white")
     denoise: bool = Field(True, description="median filter for specks, light blur for grain")
+    showthrough: bool = Field(
+        True, description="lift a grey show-through layer away from the ink to paper white"
+    )
     borders: bool = Field(True, description="paint dark scanner borders and punch holes white")
     orientation: Literal["fast", "osd", "off"] = Field(
         "fast", description="quarter-turn detection: fast (OpenCV) or osd (Tesseract, ~0.8 s/page)"

@@ -103,6 +103,8 @@ class PreprocessReport(Frozen):
     """Resolution judged from character heights (used only when the file's is missing or implausible)."""
     noise_impulse: float | None = None
     noise_sigma: float | None = None
+    showthrough: float | None = None
+    """Share of pixels that are grey but away from ink (show-through; ocr/showthrough.py)."""
     border_fraction: float | None = None
     punch_holes: int = 0
     inverted: bool = False

@@ -37,6 +37,7 @@ from ocr.models import PageImage, PreprocessReport
 from ocr.orientation import detect_orientation
 from ocr.resolution import dpi_from_text, plausible_dpi, resize_factor
 from ocr.sharpen import is_bitonal, sharpen, smooth_bitonal
+from ocr.showthrough import measure_showthrough, remove_showthrough
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class PreprocessOptions:
     estimate_dpi: bool = True
     invert: bool = True
     denoise: bool = True
+    showthrough: bool = True
     borders: bool = True
     orientation: Literal["fast", "osd", "off"] = "fast"
     min_orientation_confidence: float = 0.15
@@ -101,6 +103,13 @@ def preprocess(
         info.update(noise_impulse=noise.impulse, noise_sigma=noise.sigma)
         gray, applied = denoise(gray, noise)
         steps += [f"denoise:{s}" for s in applied]
+
+    if opts.showthrough and not bitonal:
+        shown = measure_showthrough(gray, dpi)
+        info["showthrough"] = shown.fraction
+        gray, lifted = remove_showthrough(gray, dpi, shown)
+        if lifted:
+            steps.append(f"showthrough:{shown.fraction:.1%}")
 
     if opts.borders:
         gray, borders = remove_borders(gray, dpi)

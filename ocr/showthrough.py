@@ -1,0 +1,84 @@
+"""Show-through (bleed-through) removal: a light grey layer of the other side's print.
+
+Show-through is ink seen through the paper: glyph-sized blobs, lighter than this side's text and
+never as dark, lying between the lines and in the word gaps. Sharpened and thresholded by
+Tesseract, its edges become specks that read as punctuation joining words ("the.object,of").
+
+Measured first: the paper is flattened (divided by its own closing, so uneven light does not
+count), ink is the dark class of Otsu's threshold on the flattened page, and the page is judged to
+show through when more than `min_fraction` of its pixels are grey yet not within a stroke's reach
+of ink. Grey means (after smoothing) at least 15 levels below the paper and at least 6 times the
+paper's own texture (robust sigma of the pixels away from ink): grain and JPEG blotches on a
+textured page do not count, a grey layer on flat paper does. Only then are all pixels out of
+ink's reach replaced by their local paper level; ink and the anti-aliased edges around it are kept
+exactly. A page below the threshold is returned unchanged (the same array).
+
+On the US pages of the degraded benchmark (12 per type) the grey fraction is 2.5-7.0 % on the
+bleed-through pages and at most 0.73 % on every other type (clean pages: at most 0.05 %).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ShowThrough:
+    fraction: float
+    """Share of the page's pixels that are grey but away from ink (0 on a clean page)."""
+    paper_sigma: float
+    """Texture of the paper away from ink (robust sigma, grey levels, after smoothing)."""
+    depth: float
+    """How far below the paper a pixel must be to count as grey: max(15, 6 * paper_sigma)."""
+
+
+def _scale(dpi: float) -> float:
+    return max(dpi, 50.0) / 300.0
+
+
+def _flattened(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
+    """(paper, flattened page): the paper level as a closing wider than a text line (smoothed),
+    and the page divided by it, so uneven light leaves the paper at 255."""
+    k = int(round(41 * _scale(dpi))) | 1
+    paper = cv2.morphologyEx(
+        gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    )
+    paper = cv2.blur(paper, (k, k))
+    flat = cv2.divide(gray, np.maximum(paper, 1), scale=255)
+    return paper, flat
+
+
+def _near_ink(flat: np.ndarray, dpi: float) -> np.ndarray:
+    """Ink (Otsu's dark class) grown by 3 px at 300 dpi: strokes and their anti-aliased edges."""
+    _, ink = cv2.threshold(flat, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    r = max(1, round(3 * _scale(dpi)))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    return cv2.dilate(ink, disc).astype(bool)
+
+
+def measure_showthrough(gray: np.ndarray, dpi: float) -> ShowThrough:
+    _, flat = _flattened(gray, dpi)
+    near = _near_ink(flat, dpi)
+    smooth = cv2.GaussianBlur(flat, (0, 0), _scale(dpi))
+    away = smooth[~near]
+    if away.size == 0:
+        return ShowThrough(0.0, 0.0, 0.0)
+    level = float(np.median(away))
+    sigma = 1.4826 * float(np.median(np.abs(away.astype(np.float32) - level)))
+    depth = max(15.0, 6.0 * sigma)
+    grey = np.count_nonzero(away < level - depth)
+    return ShowThrough(round(grey / smooth.size, 5), round(sigma, 2), round(depth, 1))
+
+
+def remove_showthrough(
+    gray: np.ndarray, dpi: float, measured: ShowThrough, min_fraction: float = 0.015
+) -> tuple[np.ndarray, bool]:
+    """Pixels out of a stroke's reach of ink become their paper level; returns (page, applied)."""
+    if measured.fraction <= min_fraction:
+        return gray, False
+    paper, flat = _flattened(gray, dpi)
+    near = _near_ink(flat, dpi)
+    return np.where(near, gray, np.maximum(gray, paper)).astype(np.uint8), True
