@@ -64,6 +64,7 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no-invert": {"invert": False},
     "no-denoise": {"denoise": False},
     "no-showthrough": {"showthrough": False},
+    "median-specks": {"specks": "median"},
     "no-borders": {"borders": False},
     "no-orientation": {"orientation": "off"},
     "no-deskew": {"deskew": False},

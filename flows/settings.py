@@ -58,7 +58,10 @@ class PreprocessSettings(Section):
         True, description="judge a missing or implausible resolution from text height"
     )
     invert: bool = Field(True, description="turn white-on-black pages into black on white")
-    denoise: bool = Field(True, description="median filter for specks, light blur for grain")
+    denoise: bool = Field(True, description="fill specks from their neighbours, blur grain")
+    specks: Literal["fill", "median"] = Field(
+        "fill", description="specks replaced by the mean of their speck-free neighbours, or median"
+    )
     showthrough: bool = Field(
         True, description="lift a grey show-through layer away from the ink to paper white"
     )

@@ -3,16 +3,18 @@
 Order, and why:
 1. invert      white-on-black pages first: every later step assumes dark ink on light paper.
 2. denoise     at the scan's own resolution, before resizing spreads a speck over four pixels.
-3. borders     dark scanner borders and punch holes would otherwise dominate the skew profile.
-4. dpi         a missing or implausible resolution is replaced by one judged from text height.
-5. orientation quarter turns, on a 150 dpi analysis shared with the skew estimate.
-6. deskew      the angle is measured, then applied only when confident and within the cap.
-7. resolution  rotation and resizing share one resampling (one interpolation, one pass); 1-bit
+3. showthrough a grey layer of the other side's print, lifted to paper away from the ink, on the
+               scan's own pixels (before the resize interpolates it into the glyph edges).
+4. borders     dark scanner borders and punch holes would otherwise dominate the skew profile.
+5. dpi         a missing or implausible resolution is replaced by one judged from text height.
+6. orientation quarter turns, on a 150 dpi analysis shared with the skew estimate.
+7. deskew      the angle is measured, then applied only when confident and within the cap.
+8. resolution  rotation and resizing share one resampling (one interpolation, one pass); 1-bit
                pages of 200 dpi or more are not enlarged.
-8. sharpen     unsharp mask at the final resolution (resizing and JPEG soften glyph edges),
+9. sharpen     unsharp mask at the final resolution (resizing and JPEG soften glyph edges),
                except on speckled pages and pages about to be thresholded; 1-bit pages are
                anti-aliased instead.
-9. binarise    last, at the final resolution; by default only where the paper is too uneven for
+10. binarise    last, at the final resolution; by default only where the paper is too uneven for
                Tesseract's own global threshold (see ocr/binarise.py).
 """
 
@@ -55,6 +57,8 @@ class PreprocessOptions:
     estimate_dpi: bool = True
     invert: bool = True
     denoise: bool = True
+    specks: Literal["fill", "median"] = "fill"
+    """How denoise replaces specks: the mean of their speck-free neighbours, or the 3x3 median."""
     showthrough: bool = True
     borders: bool = True
     orientation: Literal["fast", "osd", "off"] = "fast"
@@ -98,11 +102,13 @@ def preprocess(
         steps.append("invert")
         info["inverted"] = True
 
+    despeckled = False
     if opts.denoise:
         noise = measure_noise(gray)
         info.update(noise_impulse=noise.impulse, noise_sigma=noise.sigma)
-        gray, applied = denoise(gray, noise)
+        gray, applied = denoise(gray, noise, specks=opts.specks)
         steps += [f"denoise:{s}" for s in applied]
+        despeckled = "median3" in applied or "fill-specks" in applied
 
     if opts.showthrough and not bitonal:
         shown = measure_showthrough(gray, dpi)
@@ -165,13 +171,13 @@ def preprocess(
     choice = binarise.choose(gray, out_dpi, opts.binarise) if opts.binarise != "off" else None
     thresholded = choice is not None and choice.method in ("otsu", "sauvola")
 
-    # Not on speckled pages (the specks the median left would be sharpened back) nor before a
+    # Not on speckled pages (whatever specks are left would be sharpened back) nor before a
     # hard threshold (sharpened grain becomes specks); both measured. 1-bit pages are smoothed
     # instead: their staircase edges read better anti-aliased.
     if opts.sharpen and bitonal:
         gray = smooth_bitonal(gray, out_dpi)
         steps.append("smooth-bitonal")
-    elif opts.sharpen and not thresholded and "denoise:median3" not in steps:
+    elif opts.sharpen and not thresholded and not despeckled:
         gray = sharpen(gray, out_dpi)
         steps.append("sharpen")
 
