@@ -117,7 +117,8 @@ def test_settings_map_onto_options() -> None:
     assert opts.deskew is False and opts.binarise == "otsu" and opts.orientation == "fast"
     assert opts.sharpen is False
     # Every switch of the options can be set from the settings file.
-    switches = {"resolution", "estimate_dpi", "invert", "denoise", "borders", "orientation",
+    switches = {"resolution", "estimate_dpi", "invert", "denoise", "specks", "showthrough",
+                "borders", "orientation",
                 "deskew", "sharpen", "binarise"}  # fmt: skip
     assert switches <= set(settings.preprocess.options())
     assert Settings().fingerprint() != settings.fingerprint()
