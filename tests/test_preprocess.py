@@ -118,8 +118,7 @@ def test_settings_map_onto_options() -> None:
     assert opts.sharpen is False
     # Every switch of the options can be set from the settings file.
     switches = {"resolution", "estimate_dpi", "invert", "denoise", "specks", "showthrough",
-                "borders", "orientation",
-                "deskew", "sharpen", "binarise"}  # fmt: skip
+                "borders", "orientation", "deskew", "sharpen", "binarise"}  # fmt: skip
     assert switches <= set(settings.preprocess.options())
     assert Settings().fingerprint() != settings.fingerprint()
 
