@@ -65,7 +65,6 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no-denoise": {"denoise": False},
     "no-showthrough": {"showthrough": False},
     "median-specks": {"specks": "median"},
-    "deblur": {"deblur": True},
     "no-borders": {"borders": False},
     "no-orientation": {"orientation": "off"},
     "no-deskew": {"deskew": False},

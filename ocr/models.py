@@ -104,8 +104,6 @@ class PreprocessReport(Frozen):
     noise_impulse: float | None = None
     noise_sigma: float | None = None
     showthrough: float | None = None
-    edge_sigma: float | None = None
-    """Width of the glyph edges (Gaussian sigma, scan pixels; ocr/deblur.py)."""
     """Share of pixels that are grey but away from ink (show-through; ocr/showthrough.py)."""
     border_fraction: float | None = None
     punch_holes: int = 0

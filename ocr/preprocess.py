@@ -30,7 +30,6 @@ import numpy as np
 from ocr import binarise
 from ocr.analysis import PageAnalysis, analyse
 from ocr.borders import remove_borders
-from ocr.deblur import deblur, edge_sigma
 from ocr.denoise import denoise, measure_noise
 from ocr.deskew import estimate_skew_from
 from ocr.errors import PreprocessError
@@ -61,7 +60,6 @@ class PreprocessOptions:
     specks: Literal["fill", "median"] = "fill"
     """How denoise replaces specks: the mean of their speck-free neighbours, or the 3x3 median."""
     showthrough: bool = True
-    deblur: bool = False
     borders: bool = True
     orientation: Literal["fast", "osd", "off"] = "fast"
     min_orientation_confidence: float = 0.15
@@ -118,13 +116,6 @@ def preprocess(
         gray, lifted = remove_showthrough(gray, dpi, shown)
         if lifted:
             steps.append(f"showthrough:{shown.fraction:.1%}")
-
-    if opts.deblur and not bitonal:
-        sigma = edge_sigma(gray)
-        info["edge_sigma"] = sigma
-        gray, removed = deblur(gray, sigma)
-        if removed:
-            steps.append(f"deblur:{removed:.2f}px")
 
     if opts.borders:
         gray, borders = remove_borders(gray, dpi)
