@@ -14,7 +14,7 @@ Order, and why:
 9. sharpen     unsharp mask at the final resolution (resizing and JPEG soften glyph edges),
                except on speckled pages and pages about to be thresholded; 1-bit pages are
                anti-aliased instead.
-10. binarise    last, at the final resolution; by default only where the paper is too uneven for
+10. binarise   last, at the final resolution; by default only where the paper is too uneven for
                Tesseract's own global threshold (see ocr/binarise.py).
 """
 
