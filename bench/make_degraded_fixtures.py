@@ -29,6 +29,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     page = cv2.imread(str(PAGE), cv2.IMREAD_GRAYSCALE)
     other = cv2.imread(str(OTHER), cv2.IMREAD_GRAYSCALE)
+    assert page is not None and other is not None, "sample_scans/documents is incomplete"
     for kind in ("clean", "bleed", "saltpepper"):
         variant = degrade(kind, page, other, rng_for(PAGE.stem, kind, SEED), 0)
         cv2.imwrite(

@@ -56,7 +56,9 @@ def test_grainy_jpeg_paper_is_not_taken_for_showthrough() -> None:
     grainy = np.clip(_crop("clean") + rng.normal(0, 10, (400, 660)), 0, 255).astype(np.uint8)
     ok, jpeg = cv2.imencode(".jpg", grainy, [cv2.IMWRITE_JPEG_QUALITY, 35])
     assert ok
-    measured = measure_showthrough(cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE), SAMPLE_DPI)
+    decoded = cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE)
+    assert decoded is not None
+    measured = measure_showthrough(decoded, SAMPLE_DPI)
     assert measured.paper_sigma > 1 and measured.fraction < 0.015
 
 
