@@ -146,7 +146,8 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=60, help="about this many pages (main table)")
     ap.add_argument("--memory", type=str, default="", help="e.g. 50,300: memory growth only")
     ap.add_argument("--work", type=Path, default=Path("/tmp/ipd-bench-throughput"))
-    ap.add_argument("--skip", type=str, default="", help="variants to leave out, comma-separated")
+    ap.add_argument("--skip", type=str, default="",
+                    help="variants to leave out, comma-separated: w1, tesserocr, server, ocrmypdf")  # fmt: skip
     args = ap.parse_args()
     if not FRONT.is_dir():
         sys.exit(f"{FRONT} is missing")
@@ -185,7 +186,7 @@ def main() -> None:
     wall, peak, _ = measure(tcmd, {**env, "OMP_THREAD_LIMIT": "1"})
     limit = n / wall * 60
     row(f"tesseract-cli -P{cores}", n, wall, peak, limit, "the limit")
-    for workers in (cores, 1):
+    for workers in (cores, 1) if "w1" not in skip else (cores,):
         wall, peak, batch = ipd_run(env, folder, args.work / f"out-eph-{workers}", workers)
         row(f"ipd-ephemeral w{workers}", n, wall, peak, limit, f"batch {batch:.1f} s")
     if "tesserocr" not in skip:  # the optional in-process engine (`[ocr] engine = "tesserocr"`)

@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from flows.slots import Slots
+
 OCR_LIMIT = "ipdigitise-ocr"
 RunnerKind = Literal["threads", "dask"]
 log = logging.getLogger("ipdigitise.runners")
@@ -93,13 +95,12 @@ def ocr_slot() -> Iterator[None]:
     if not api_url():
         yield
         return
-    from prefect.concurrency.sync import concurrency
-
     with contextlib.ExitStack() as stack:
-        try:
-            stack.enter_context(concurrency(OCR_LIMIT, occupy=1, lease_duration=60))
-        except TimeoutError:
-            raise
+        try:  # not prefect.concurrency: see flows.slots for why
+            stack.enter_context(_OCR_SLOTS.held())
         except Exception as exc:  # the API went away: OCR still works, only unthrottled
             log.warning("no OCR slot (%s); running without the global limit", exc)
         yield
+
+
+_OCR_SLOTS = Slots(OCR_LIMIT)
