@@ -10,11 +10,9 @@ from that server and does read the marker file.
 
 from __future__ import annotations
 
-import http.server
 import json
 import subprocess
 import sys
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +21,7 @@ import pytest
 from hostilexml import hostile_corpus
 from lxml import etree
 from runcli import ROOT
+from stubhttp import StubHandler, serving
 
 from ocr.errors import UntrustedXmlError
 from output_schemas.xmltext import clean_text, parse_untrusted
@@ -48,34 +47,20 @@ print(json.dumps(results))
 """
 
 
-class _Counter(http.server.BaseHTTPRequestHandler):
+class _Counter(StubHandler):
     requests: list[str] = []
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
         type(self).requests.append(self.path)
-        body = f'<!ENTITY exfil "{MARKER}">'.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/xml-dtd")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply(200, f'<!ENTITY exfil "{MARKER}">'.encode(), "application/xml-dtd")
 
 
 @pytest.fixture
 def http_probe() -> Iterator[tuple[str, list[str]]]:
     """A local HTTP server; yields its base URL and the list of paths it was asked for."""
     _Counter.requests = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", _Counter.requests
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Counter) as url:
+        yield url, _Counter.requests
 
 
 def test_hostile_xml_is_refused_offline_and_bounded(

@@ -8,13 +8,12 @@ from __future__ import annotations
 import json
 import os
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from stubhttp import StubHandler, serving
 
 from flows import prefect_api
 from flows.prefect_api import ApiChoice, choose_api, configured_api_url, local_server_matches
@@ -36,40 +35,25 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return home
 
 
-class _Fake(BaseHTTPRequestHandler):
+class _Fake(StubHandler):
     health = b"true"
     home = ""
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         if self.path == "/api/health":
-            body = self.health
+            self.reply(200, self.health)
         elif self.path == "/api/admin/settings":
-            body = json.dumps({"home": self.home, "api": {"url": None}}).encode()
+            self.reply(200, json.dumps({"home": self.home, "api": {"url": None}}).encode())
         else:
             self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture
 def fake_server() -> Iterator[tuple[str, type[_Fake]]]:
     """A stand-in answering /api/health and /api/admin/settings like a Prefect server."""
     handler = type("Handler", (_Fake,), {})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api", handler
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler) as url:
+        yield f"{url}/api", handler
 
 
 def test_api_url_from_the_environment_wins(

@@ -10,12 +10,12 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 from runcli import PrefectApi
+from stubhttp import StubHandler, serving
 
 from flows import runners, slots
 from flows.slots import BUSY_CODES, Slots, SlotUnavailable, busy_delays
@@ -24,7 +24,7 @@ LEASE = "6f1f3c2e-0c4d-4e55-9a3e-2f8d1b7a9c10"
 LIMIT = {"id": "0b6f6a43-34c4-4f5e-a4f2-6c3f3d1c2b11", "name": "ipdigitise-ocr", "limit": 2}
 
 
-class _Api(BaseHTTPRequestHandler):
+class _Api(StubHandler):
     """Answers slot requests from a script: (status, headers, body) per increment request."""
 
     script: list[tuple[int, dict[str, str], dict[str, Any]]]
@@ -44,17 +44,7 @@ class _Api(BaseHTTPRequestHandler):
         self._answer(status, headers, answer)
 
     def _answer(self, status: int, headers: dict[str, str], answer: dict[str, Any]) -> None:
-        data = json.dumps(answer).encode() if status != 204 else b""
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply(status, json.dumps(answer).encode() if status != 204 else b"", headers=headers)
 
 
 @pytest.fixture
@@ -66,18 +56,13 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[_Api]]:
     monkeypatch.setattr(slots, "emit", lambda phase, lease: None)
 
     handler = type("Handler", (_Api,), {"script": [], "seen": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with temporary_settings({PREFECT_API_URL: f"http://127.0.0.1:{server.server_port}/api"}):
-            yield handler
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler) as url, temporary_settings({PREFECT_API_URL: f"{url}/api"}):
+        yield handler
 
 
-GRANTED = (200, {}, {"lease_id": LEASE, "limits": [LIMIT]})
-BUSY = (503, {}, {"exception_message": "Service Unavailable"})
+Answer = tuple[int, dict[str, str], dict[str, Any]]
+GRANTED: Answer = (200, {}, {"lease_id": LEASE, "limits": [LIMIT]})
+BUSY: Answer = (503, {}, {"exception_message": "Service Unavailable"})
 
 
 def _slots(sleeps: list[float], **kw: Any) -> Slots:
