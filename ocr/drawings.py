@@ -15,8 +15,10 @@ the Otsu ink mask:
   `MAX_TEXT_ROWS_INCH` (lines of a paragraph or of a boxed flow chart; a box drawn around the
   abstract is rejected by both), and the region is at most `MAX_REGION_SHARE` of the page.
 
-A kept region is painted with its own paper level (its 95th percentile grey). Pages without such
-components are returned unchanged, pixel for pixel.
+In a kept region only the line-art strokes are painted, with the region's paper level (its 95th
+percentile grey): painting whole regions lost the words of flow-chart boxes and figure labels
+that Tesseract reads, and changed its page layout elsewhere (US set, clean pages: WER 12.0 ->
+16.0 %). Pages without such components are returned unchanged, pixel for pixel.
 """
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ Box = tuple[int, int, int, int]
 @dataclass(frozen=True)
 class DrawingReport:
     regions: tuple[Box, ...]
-    """Regions painted over, in page pixels."""
+    """Drawing regions found, in page pixels."""
     fraction: float
-    """Share of the page they cover."""
+    """Share of the page's pixels painted (the strokes of the line art and their edges)."""
     rejected: int = 0
     """Line-art regions left alone because they held text-dense content or were too large."""
 
@@ -128,15 +130,33 @@ def find_drawings(gray: np.ndarray, dpi: float) -> tuple[list[Box], int]:
     return kept, rejected
 
 
+def _art_strokes(crop: np.ndarray, dpi: float) -> np.ndarray:
+    """Mask of the line-art components of a region, at the page's own resolution, grown by a
+    pixel or two so their anti-aliased edges go too; text-sized components are not in it."""
+    mask = ink_mask(crop)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    area = stats[:, cv2.CC_STAT_AREA]
+    side = MIN_SIDE_INCH * dpi
+    art = (w >= side) & (h >= side) & (area <= MAX_FILL * w * h)
+    art[0] = False
+    strokes = art.astype(np.uint8)[labels]
+    r = max(1, round(2 * dpi / 300))
+    return cv2.dilate(strokes, np.ones((2 * r + 1, 2 * r + 1), np.uint8)).astype(bool)
+
+
 def remove_drawings(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, DrawingReport]:
-    """Paint the drawing regions of the page with their paper level; unchanged when there are none."""
+    """Paint the line-art strokes of the drawing regions with the region's paper level; text-sized
+    components in them (reference numerals, words in flow-chart boxes) are kept. Unchanged when
+    there are none."""
     regions, rejected = find_drawings(gray, dpi)
     if not regions:
         return gray, DrawingReport((), 0.0, rejected)
     out = gray.copy()
-    covered = np.zeros(gray.shape, dtype=bool)
+    painted = 0
     for x0, y0, x1, y1 in regions:
         patch = out[y0:y1, x0:x1]
-        patch[...] = np.uint8(np.percentile(patch, 95))
-        covered[y0:y1, x0:x1] = True
-    return out, DrawingReport(tuple(regions), round(float(covered.mean()), 4), rejected)
+        strokes = _art_strokes(patch, dpi)
+        patch[strokes] = np.uint8(np.percentile(patch, 95))
+        painted += int(np.count_nonzero(strokes))
+    return out, DrawingReport(tuple(regions), round(painted / gray.size, 4), rejected)

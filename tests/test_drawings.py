@@ -2,7 +2,7 @@
 
 The real page is sample_scans/documents/us_10142403.png (US 10,142,403 B1, 207 dpi, CC BY 4.0;
 source and licence in sample_scans/README.md): text in two columns down to "15 Claims, 3 Drawing
-Sheets" (ending near y = 1005 px) and a block diagram below it.
+Sheets" (ending near y = 1005 px) and a block diagram below it (boxes with words in them).
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ def test_front_page_drawing_is_painted_and_text_kept() -> None:
     assert np.array_equal(out[:TEXT_BOTTOM], page[:TEXT_BOTTOM])
     ink_before = np.count_nonzero(page[y0:y1, x0:x1] < 128)
     ink_after = np.count_nonzero(out[y0:y1, x0:x1] < 128)
-    assert ink_before > 5000 and ink_after == 0
-    assert 0.1 < report.fraction < 0.4
+    # The boxes and arrows go, the reference numerals and words stay.
+    assert ink_before > 20000 and ink_after < 0.5 * ink_before
+    assert ink_after > 5000
+    assert 0.002 < report.fraction < 0.05
 
 
 def test_text_page_unchanged() -> None:
