@@ -99,7 +99,7 @@ def test_a_page_without_specks_is_not_filled() -> None:
 def test_207_dpi_pages_are_measured_at_half_size_with_the_same_decision(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The cheaper measurement (half size from 180 dpi) decides as the full-size one did."""
+    """The cheaper measurement (half size above 200 dpi) decides as the full-size one did."""
     import ocr.showthrough as st
 
     seen: list[tuple[int, int]] = []
@@ -111,7 +111,7 @@ def test_207_dpi_pages_are_measured_at_half_size_with_the_same_decision(
 
     for kind, fires in (("bleed", True), ("clean", False)):
         pixels = _crop(kind)
-        monkeypatch.setattr(st, "HALF_SIZE_FROM", 1e9)  # full size, as before
+        monkeypatch.setattr(st, "HALF_SIZE_ABOVE", 1e9)  # full size, as before
         full = st.measure_showthrough(pixels, SAMPLE_DPI)
         monkeypatch.undo()
         monkeypatch.setattr(st, "_flattened", spy)
