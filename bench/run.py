@@ -71,6 +71,7 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no-resolution": {"resolution": False},
     "no-estimate-dpi": {"estimate_dpi": False},
     "no-sharpen": {"sharpen": False},
+    "drawings": {"drawings": True},
     "no-binarise": {"binarise": "off"},
     "bitonal-upsample": {"bitonal_upsample_below": 1e9},
     "osd-orientation": {"orientation": "osd"},

@@ -74,6 +74,9 @@ class PreprocessSettings(Section):
         8.0, ge=0.5, le=45, description="largest skew searched (degrees); none beyond is applied"
     )
     min_skew: float = Field(0.1, ge=0, le=5, description="smaller skews are left alone (degrees)")
+    drawings: bool = Field(
+        False, description="paint line-art regions (front-page drawings) paper-coloured"
+    )
     sharpen: bool = Field(True, description="unsharp mask (1-bit pages: anti-alias) at the end")
     binarise: Literal["auto", "otsu", "sauvola", "flatten", "off"] = Field(
         "auto", description="auto: Sauvola where the paper is too uneven, else keep grey"

@@ -105,6 +105,9 @@ class PreprocessReport(Frozen):
     noise_sigma: float | None = None
     showthrough: float | None = None
     """Share of pixels that are grey but away from ink (show-through; ocr/showthrough.py)."""
+    drawing_regions: tuple[tuple[int, int, int, int], ...] = ()
+    """Line-art regions painted paper-coloured (x0, y0, x1, y1 in output pixels; ocr/drawings.py)."""
+    drawing_fraction: float | None = None
     border_fraction: float | None = None
     punch_holes: int = 0
     inverted: bool = False

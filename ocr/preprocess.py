@@ -32,6 +32,7 @@ from ocr.analysis import PageAnalysis, analyse
 from ocr.borders import remove_borders
 from ocr.denoise import denoise, measure_noise
 from ocr.deskew import estimate_skew_from
+from ocr.drawings import remove_drawings
 from ocr.errors import PreprocessError
 from ocr.imageops import rotate_bound, rotate_quarter, scaled
 from ocr.invert import invert, is_inverted
@@ -69,6 +70,9 @@ class PreprocessOptions:
     min_skew: float = 0.1
     """Smaller skews are left alone: Tesseract copes, and resampling would only blur."""
     min_skew_confidence: float = 0.1
+    drawings: bool = False
+    """Paint line-art regions (a patent's front-page drawing) paper-coloured before OCR; off by
+    default until the benchmark has measured it (bench/run.py ablation `drawings`)."""
     sharpen: bool = True
     binarise: Literal["auto", "otsu", "sauvola", "flatten", "off"] = "auto"
 
@@ -167,6 +171,12 @@ def preprocess(
     elif factor != 1.0:
         gray = scaled(gray, factor)
     out_dpi = dpi * factor
+
+    if opts.drawings:
+        gray, drawn = remove_drawings(gray, out_dpi)
+        if drawn.regions:
+            info.update(drawing_regions=drawn.regions, drawing_fraction=drawn.fraction)
+            steps.append(f"drawings:{len(drawn.regions)}:{drawn.fraction:.1%}")
 
     choice = binarise.choose(gray, out_dpi, opts.binarise) if opts.binarise != "off" else None
     thresholded = choice is not None and choice.method in ("otsu", "sauvola")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from ocr.denoise import denoise, fill_specks, measure_noise
 from ocr.models import PageImage
@@ -93,3 +94,28 @@ def test_a_page_without_specks_is_not_filled() -> None:
     for pixels in (clean, sample_page()):
         out, steps = denoise(pixels, measure_noise(pixels))
         assert steps == [] and out is pixels
+
+
+def test_207_dpi_pages_are_measured_at_half_size_with_the_same_decision(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cheaper measurement (half size above 200 dpi) decides as the full-size one did."""
+    import ocr.showthrough as st
+
+    seen: list[tuple[int, int]] = []
+    flattened = st._flattened
+
+    def spy(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
+        seen.append(gray.shape)
+        return flattened(gray, dpi)
+
+    for kind, fires in (("bleed", True), ("clean", False)):
+        pixels = _crop(kind)
+        monkeypatch.setattr(st, "HALF_SIZE_ABOVE", 1e9)  # full size, as before
+        full = st.measure_showthrough(pixels, SAMPLE_DPI)
+        monkeypatch.undo()
+        monkeypatch.setattr(st, "_flattened", spy)
+        half = st.measure_showthrough(pixels, SAMPLE_DPI)
+        monkeypatch.undo()
+        assert seen[-1] == ((pixels.shape[0] + 1) // 2, (pixels.shape[1] + 1) // 2)
+        assert (full.fraction > 0.01) == (half.fraction > 0.01) == fires
