@@ -46,22 +46,27 @@ sys.path.insert(0, str(REPO / "tests"))
 from ops_support import base_env, prefect_server  # noqa: E402
 
 
-def _kind(proc: psutil.Process, root: psutil.Process) -> str:
+def _kind(proc: psutil.Process, root: psutil.Process, root_cmd: list[str]) -> str:
     """Which part of the command a process is: the command itself, Prefect's temporary API
-    server (uvicorn), a Tesseract call, or anything else."""
+    server (uvicorn), a Tesseract call, a `fork` (a child of the command that has not yet
+    replaced itself by its program: its pages are the command's own, so its RSS counts them a
+    second time), or anything else."""
     if proc.pid == root.pid:
         return "flow"
     try:
-        cmd = " ".join(proc.cmdline())
+        argv = proc.cmdline()
+        cmd = " ".join(argv)
         name = proc.name()
     except psutil.Error:
         return "other"
+    if argv == root_cmd:
+        return "fork"
     if "uvicorn" in cmd or "prefect.server" in cmd:
         return "server"
     return "tesseract" if "tesseract" in name else "other"
 
 
-KINDS = ("flow", "server", "tesseract", "other")
+KINDS = ("flow", "server", "tesseract", "other", "fork")
 
 
 @dataclass
@@ -72,6 +77,10 @@ class Trace:
 
     def peak(self, kind: str) -> float:
         return max((s.get(kind, 0.0) for _, s in self.samples), default=0.0)
+
+    def peak_without_forks(self) -> float:
+        return max((sum(v for k, v in s.items() if k != "fork") for _, s in self.samples),
+                   default=0.0)  # fmt: skip
 
     def level(self, kind: str, start: float, end: float) -> float:
         """Median RSS of `kind` over the given fraction of the run (where it was running)."""
@@ -86,6 +95,9 @@ class Trace:
             parts.append(f"{kind} {self.level(kind, 0.05, 0.15):.0f}->"
                          f"{self.level(kind, 0.85, 0.95):.0f} (peak {self.peak(kind):.0f})")  # fmt: skip
         parts.append(f"tesseract peak {self.peak('tesseract'):.0f}")
+        parts.append(f"forks peak {self.peak('fork'):.0f} in "
+                     f"{sum(1 for _, s in self.samples if s.get('fork'))} of {len(self.samples)} "
+                     f"samples; total peak without forks {self.peak_without_forks():.0f}")  # fmt: skip
         return "; ".join(parts)
 
     def write(self, path: Path) -> None:
@@ -109,8 +121,10 @@ def measure(
     reader = threading.Thread(target=lambda: out.append(proc.stdout.read()))  # type: ignore[union-attr]
     reader.start()
     root = psutil.Process(proc.pid)
+    root_cmd: list[str] = []
     while proc.poll() is None:
         try:
+            root_cmd = root_cmd or root.cmdline()
             procs = [root, *root.children(recursive=True)]
             rss = 0
             kinds: dict[str, float] = {}
@@ -119,7 +133,7 @@ def measure(
                     one = p.memory_info().rss
                     rss += one
                     if trace is not None:
-                        kind = _kind(p, root)
+                        kind = _kind(p, root, root_cmd)
                         kinds[kind] = kinds.get(kind, 0.0) + one / 2**20
             peak = max(peak, rss)
             if trace is not None:
