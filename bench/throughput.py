@@ -242,7 +242,7 @@ def main() -> None:
         warm, _ = build_pages(args.work, 1, multi=False)
         ipd_run(env, warm, args.work / "out-warm", 2)  # the ephemeral database exists
         print(header)
-        for size in sizes:
+        for run, size in enumerate(sizes):
             copies = max(1, round(size / 60))
             folder, _ = build_pages(args.work, max(1, size // copies - 7), copies)
             n = len(prepare_count(folder))
@@ -251,7 +251,7 @@ def main() -> None:
                 wall, peak, batch = ipd_run(env, folder, args.work / f"out-mem-{size}", 2, trace)
                 row(f"ipd-ephemeral w2 ({n} p)", n, wall, peak, None, f"batch {batch:.1f} s")
                 if trace is not None:
-                    trace.write(args.work / f"trace-{size}-{rep}.csv")
+                    trace.write(args.work / f"trace-{run:02d}-{size}-{rep}.csv")
                     print(f"    {trace.summary()}", flush=True)
         return
 
