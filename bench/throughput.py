@@ -17,7 +17,12 @@ the multi-page TIFF, PDF and page folder of `sample_scans/documents`. Variants:
 
 Wall time is the whole command (interpreter and Prefect start-up included); peak memory is the
 largest sum of RSS over the command's process tree, sampled every 0.1 s with psutil.
-`--memory` runs only `ipd-ephemeral` (2 workers) on batches of the given sizes (pages reused).
+`--memory` runs only `ipd-ephemeral` (2 workers) on batches of the given sizes (pages reused;
+a size given twice is run twice). `--trace` adds the RSS of each kind of process (the command,
+Prefect's temporary API server, Tesseract, forks) and writes it as CSV under `--work`. A fork is a
+child of the command caught between its fork and the exec of its program (Tesseract): it shares
+the command's pages, so its RSS counts them a second time; "total peak without forks" leaves it
+out.
 """
 
 from __future__ import annotations
