@@ -3,6 +3,7 @@ same pages, in one run. Not part of the test run.
 
     flock /tmp/ipd-bench.lock .venv/bin/python -m bench.throughput [--pages 60]
     flock /tmp/ipd-bench.lock .venv/bin/python -m bench.throughput --memory 50,300
+    flock /tmp/ipd-bench.lock .venv/bin/python -m bench.throughput --memory 50,300 --repeat 3 --trace
 
 Pages: the first front pages of `../shared/data/us-frontpages/images` (one document each) plus
 the multi-page TIFF, PDF and page folder of `sample_scans/documents`. Variants:
@@ -16,7 +17,12 @@ the multi-page TIFF, PDF and page folder of `sample_scans/documents`. Variants:
 
 Wall time is the whole command (interpreter and Prefect start-up included); peak memory is the
 largest sum of RSS over the command's process tree, sampled every 0.1 s with psutil.
-`--memory` runs only `ipd-ephemeral` (2 workers) on batches of the given sizes (pages reused).
+`--memory` runs only `ipd-ephemeral` (2 workers) on batches of the given sizes (pages reused;
+a size given twice is run twice). `--trace` adds the RSS of each kind of process (the command,
+Prefect's temporary API server, Tesseract, forks) and writes it as CSV under `--work`. A fork is a
+child of the command caught between its fork and the exec of its program (Tesseract): it shares
+the command's pages, so its RSS counts them a second time; "total peak without forks" leaves it
+out.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -44,10 +51,73 @@ sys.path.insert(0, str(REPO / "tests"))
 from ops_support import base_env, prefect_server  # noqa: E402
 
 
+def _kind(proc: psutil.Process, root: psutil.Process, root_cmd: list[str]) -> str:
+    """Which part of the command a process is: the command itself, Prefect's temporary API
+    server (uvicorn), a Tesseract call, a `fork` (a child of the command that has not yet
+    replaced itself by its program: its pages are the command's own, so its RSS counts them a
+    second time), or anything else."""
+    if proc.pid == root.pid:
+        return "flow"
+    try:
+        argv = proc.cmdline()
+        cmd = " ".join(argv)
+        name = proc.name()
+    except psutil.Error:
+        return "other"
+    if argv == root_cmd:
+        return "fork"
+    if "uvicorn" in cmd or "prefect.server" in cmd:
+        return "server"
+    return "tesseract" if "tesseract" in name else "other"
+
+
+KINDS = ("flow", "server", "tesseract", "other", "fork")
+
+
+@dataclass
+class Trace:
+    """RSS samples (seconds from start, MiB per kind) of one command."""
+
+    samples: list[tuple[float, dict[str, float]]] = field(default_factory=list)
+
+    def peak(self, kind: str) -> float:
+        return max((s.get(kind, 0.0) for _, s in self.samples), default=0.0)
+
+    def peak_without_forks(self) -> float:
+        return max((sum(v for k, v in s.items() if k != "fork") for _, s in self.samples),
+                   default=0.0)  # fmt: skip
+
+    def level(self, kind: str, start: float, end: float) -> float:
+        """Median RSS of `kind` over the given fraction of the run (where it was running)."""
+        n = len(self.samples)
+        vals = sorted(s[kind] for _, s in self.samples[int(n * start) : max(int(n * end), 1)]
+                      if s.get(kind))  # fmt: skip
+        return vals[len(vals) // 2] if vals else 0.0
+
+    def summary(self) -> str:
+        parts = []
+        for kind in ("flow", "server"):
+            parts.append(f"{kind} {self.level(kind, 0.05, 0.15):.0f}->"
+                         f"{self.level(kind, 0.85, 0.95):.0f} (peak {self.peak(kind):.0f})")  # fmt: skip
+        parts.append(f"tesseract peak {self.peak('tesseract'):.0f}")
+        parts.append(f"forks peak {self.peak('fork'):.0f} in "
+                     f"{sum(1 for _, s in self.samples if s.get('fork'))} of {len(self.samples)} "
+                     f"samples; total peak without forks {self.peak_without_forks():.0f}")  # fmt: skip
+        return "; ".join(parts)
+
+    def write(self, path: Path) -> None:
+        lines = ["t," + ",".join(KINDS) + ",total"]
+        for t, s in self.samples:
+            vals = [s.get(k, 0.0) for k in KINDS]
+            lines.append(f"{t:.1f}," + ",".join(f"{v:.1f}" for v in vals) + f",{sum(vals):.1f}")
+        path.write_text("\n".join(lines) + "\n")
+
+
 def measure(
-    cmd: list[str] | str, env: dict[str, str], cwd: Path = REPO
+    cmd: list[str] | str, env: dict[str, str], cwd: Path = REPO, trace: Trace | None = None
 ) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MiB) of the whole process tree, and stdout."""
+    """Wall seconds, peak RSS (MiB) of the whole process tree, and stdout; with `trace`, the
+    RSS of each kind of process (`_kind`) at every sample."""
     peak = 0
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -56,14 +126,23 @@ def measure(
     reader = threading.Thread(target=lambda: out.append(proc.stdout.read()))  # type: ignore[union-attr]
     reader.start()
     root = psutil.Process(proc.pid)
+    root_cmd: list[str] = []
     while proc.poll() is None:
         try:
+            root_cmd = root_cmd or root.cmdline()
             procs = [root, *root.children(recursive=True)]
             rss = 0
+            kinds: dict[str, float] = {}
             for p in procs:
                 with contextlib.suppress(psutil.Error):
-                    rss += p.memory_info().rss
+                    one = p.memory_info().rss
+                    rss += one
+                    if trace is not None:
+                        kind = _kind(p, root, root_cmd)
+                        kinds[kind] = kinds.get(kind, 0.0) + one / 2**20
             peak = max(peak, rss)
+            if trace is not None:
+                trace.samples.append((time.perf_counter() - started, kinds))
         except psutil.Error:
             pass
         time.sleep(0.1)
@@ -122,13 +201,13 @@ def to_pdf(pages: list[tuple[Path, float]], target: Path) -> None:
 
 
 def ipd_run(
-    env: dict[str, str], folder: Path, out: Path, workers: int
+    env: dict[str, str], folder: Path, out: Path, workers: int, trace: Trace | None = None
 ) -> tuple[float, float, float]:
     """Wall, peak MiB, and the batch seconds the command prints."""
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "flows", "run", str(folder), "--out", str(out),
            "--workers", str(workers)]  # fmt: skip
-    wall, peak, text = measure(cmd, env)
+    wall, peak, text = measure(cmd, env, trace=trace)
     rows = [line for line in text.splitlines() if re.match(r"\s*\d+\s*│", line)]
     pages = int(rows[-1].split("│")[1])
     batch = float(rows[-1].split("│")[5])
@@ -145,6 +224,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pages", type=int, default=60, help="about this many pages (main table)")
     ap.add_argument("--memory", type=str, default="", help="e.g. 50,300: memory growth only")
+    ap.add_argument("--repeat", type=int, default=1, help="--memory: runs of each size")
+    ap.add_argument("--trace", action="store_true",
+                    help="--memory: RSS per kind of process (flow, API server, Tesseract), "
+                         "also written as CSV under --work")  # fmt: skip
     ap.add_argument("--work", type=Path, default=Path("/tmp/ipd-bench-throughput"))
     ap.add_argument("--skip", type=str, default="",
                     help="variants to leave out, comma-separated: w1, tesserocr, server, ocrmypdf")  # fmt: skip
@@ -164,12 +247,17 @@ def main() -> None:
         warm, _ = build_pages(args.work, 1, multi=False)
         ipd_run(env, warm, args.work / "out-warm", 2)  # the ephemeral database exists
         print(header)
-        for size in sizes:
+        for run, size in enumerate(sizes):
             copies = max(1, round(size / 60))
             folder, _ = build_pages(args.work, max(1, size // copies - 7), copies)
-            wall, peak, batch = ipd_run(env, folder, args.work / f"out-mem-{size}", 2)
             n = len(prepare_count(folder))
-            row(f"ipd-ephemeral w2 ({n} p)", n, wall, peak, None, f"batch {batch:.1f} s")
+            for rep in range(args.repeat):
+                trace = Trace() if args.trace else None
+                wall, peak, batch = ipd_run(env, folder, args.work / f"out-mem-{size}", 2, trace)
+                row(f"ipd-ephemeral w2 ({n} p)", n, wall, peak, None, f"batch {batch:.1f} s")
+                if trace is not None:
+                    trace.write(args.work / f"trace-{run:02d}-{size}-{rep}.csv")
+                    print(f"    {trace.summary()}", flush=True)
         return
 
     folder, _ = build_pages(args.work, max(1, args.pages - 7))

@@ -91,7 +91,8 @@ def measure_showthrough(gray: np.ndarray, dpi: float) -> ShowThrough:
     paper, flat = _flattened(gray, dpi)
     near = _near_ink(flat, dpi) | _no_paper(paper)
     smooth = cv2.GaussianBlur(flat, (0, 0), _scale(dpi))
-    counts = np.bincount(smooth[~near], minlength=256)
+    del paper, flat
+    counts = _histogram(smooth, near)
     if counts.sum() == 0:
         return ShowThrough(0.0, 0.0, 0.0)
     level = _median(counts)
@@ -100,6 +101,16 @@ def measure_showthrough(gray: np.ndarray, dpi: float) -> ShowThrough:
     depth = max(15.0, 6.0 * sigma)
     grey = int(counts[: max(0, math.ceil(level - depth))].sum())
     return ShowThrough(round(grey / smooth.size, 5), round(sigma, 2), round(depth, 1))
+
+
+def _histogram(values: np.ndarray, masked: np.ndarray, rows: int = 256) -> np.ndarray:
+    """Counts of the uint8 values 0..255 where `masked` is False, a band of rows at a time:
+    np.bincount widens its input to int64, 8 bytes per pixel of the whole page at once."""
+    counts = np.zeros(256, np.int64)
+    for top in range(0, values.shape[0], rows):
+        band = values[top : top + rows][~masked[top : top + rows]]
+        counts += np.bincount(band, minlength=256)
+    return counts
 
 
 def _median(counts: np.ndarray) -> int:

@@ -88,3 +88,41 @@ def test_ascender_ink_equals_the_box_by_box_sums() -> None:
     assert got == _outside_band_plain(mask, boxes)
     assert got[0] > 0 and got[1] > 0
     assert _outside_band_ink(mask, x[:0], y[:0], w[:0], h[:0]) == (0.0, 0.0)
+
+
+def _noise_plain(gray: np.ndarray) -> tuple[float, float]:
+    """measure_noise's grain written out in float32, as it was before the int16 buffers."""
+    from ocr.denoise import _LAPLACE_MASK
+
+    h, w = gray.shape
+    gray = gray[h // 4 : h - h // 4, w // 4 : w - w // 4]
+    _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    near_ink = cv2.dilate(ink, np.ones((5, 5), np.uint8))
+    response = np.abs(cv2.filter2D(gray.astype(np.float32), -1, _LAPLACE_MASK))
+    paper = response[near_ink == 0]
+    return float(np.median(paper)) / (6 * 0.6745) if paper.size else 0.0, float(paper.size)
+
+
+@pytest.mark.parametrize(("shape", "sigma"), [((640, 480), 0), ((333, 517), 12), ((201, 97), 40)])
+def test_noise_sigma_equals_the_float_formula(shape: tuple[int, int], sigma: float) -> None:
+    from ocr.denoise import measure_noise
+
+    gray = _page(shape, seed=int(sigma) + 3)
+    if sigma:
+        grain = np.random.default_rng(7).normal(0, sigma, shape)
+        gray = np.clip(gray + grain, 0, 255).astype(np.uint8)
+    expected, paper_pixels = _noise_plain(gray)
+    assert paper_pixels > 0
+    assert measure_noise(gray).sigma == round(expected, 2)
+
+
+@pytest.mark.parametrize("shape", [(700, 480), (256, 300), (513, 97)])
+def test_showthrough_histogram_equals_bincount(shape: tuple[int, int]) -> None:
+    from ocr.showthrough import _histogram
+
+    values = _page(shape, seed=shape[0])
+    masked = np.random.default_rng(shape[1]).random(shape) < 0.3
+    got = _histogram(values, masked)
+    assert got.dtype == np.int64
+    assert np.array_equal(got, np.bincount(values[~masked], minlength=256))
+    assert np.array_equal(_histogram(values, masked, rows=7), got)
