@@ -11,6 +11,7 @@ erodes thin strokes of small print, and a blur softens edges Tesseract needs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -75,7 +76,7 @@ def denoise(
     noise: NoiseEstimate,
     impulse_threshold: float = 0.002,
     sigma_threshold: float = 6.0,
-    specks: str = "fill",
+    specks: Literal["fill", "median"] = "fill",
 ) -> tuple[np.ndarray, list[str]]:
     """Specks (median or fill), a light Gaussian blur for grain; returns the steps applied."""
     steps: list[str] = []
