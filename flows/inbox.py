@@ -28,20 +28,26 @@ from flows.discover import DocumentSource, safe_id
 
 log = logging.getLogger("ipdigitise.inbox")
 
-Signature = tuple[tuple[str, int, int], ...]
+Signature = tuple[tuple[str, int, int, int, int], ...]
+
+
+def _file_signature(name: str, st: os.stat_result) -> tuple[str, int, int, int, int]:
+    # Inode and ctime tell a new copy from the file that was there before: `cp -p` of the same
+    # scan, dropped again after the first was moved out, keeps size and mtime.
+    return (name, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 def signature(entry: Path) -> Signature | None:
-    """(relative name, size, mtime_ns) of the entry's files; None if it vanished meanwhile."""
+    """(relative name, size, mtime, inode, ctime) of the entry's files; None if it vanished."""
     try:
         if entry.is_dir():
             files = sorted(p for p in entry.rglob("*") if p.is_file())
             stats = [(p.relative_to(entry).as_posix(), p.stat()) for p in files]
-            return tuple((name, st.st_size, st.st_mtime_ns) for name, st in stats)
+            return tuple(_file_signature(name, st) for name, st in stats)
         st = entry.stat()
     except OSError:  # removed or renamed while we looked
         return None
-    return (("", st.st_size, st.st_mtime_ns),)
+    return (_file_signature("", st),)
 
 
 def entries(inbox: Path) -> list[Path]:
@@ -101,9 +107,7 @@ def settled(
     """
     now = time.time()
     first = {p: signature(p) for p in paths}
-    young = [
-        p for p, sig in first.items() if sig and max(m for _, _, m in sig) / 1e9 > now - settle
-    ]
+    young = [p for p, sig in first.items() if sig and max(f[2] for f in sig) / 1e9 > now - settle]
     if young:
         sleep(settle)
     ok, waiting = [], []

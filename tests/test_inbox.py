@@ -4,6 +4,7 @@ locks, moving inputs to processed/, and what the run artifacts say. Files are ma
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -66,6 +67,31 @@ def test_a_replaced_file_counts_again_and_a_vanished_one_is_forgotten(tmp_path: 
     assert tracker.observe({"a.png": signature(scan)}) == ["a.png"]
     tracker.observe({})
     assert tracker._seen == {} and tracker._handed == {}
+
+
+def test_the_same_scan_dropped_again_counts_even_if_never_seen_gone(tmp_path: Path) -> None:
+    # The first copy is moved out and an identical one (same size and mtime, as `cp -p` makes)
+    # arrives before the watcher looks again: it is a new arrival all the same.
+    clock = Clock()
+    tracker = StabilityTracker(settle=1.0, clock=clock)
+    inbox, processed, original = tmp_path / "inbox", tmp_path / "processed", tmp_path / "a.png"
+    inbox.mkdir()
+    processed.mkdir()
+    original.write_bytes(b"scan bytes")
+    shutil.copy2(original, inbox / "a.png")
+    tracker.observe({"a.png": signature(inbox / "a.png")})
+    clock.now += 1
+    tracker.handed(tracker.observe({"a.png": signature(inbox / "a.png")}))
+    first = signature(inbox / "a.png")
+    move_to_processed(inbox / "a.png", processed)
+    time.sleep(0.01)  # ctime has at least the file system's timestamp granularity
+    shutil.copy2(original, inbox / "a.png")
+    again = signature(inbox / "a.png")
+    assert first is not None and again is not None
+    assert first[0][1:3] == again[0][1:3]  # same size and mtime
+    assert tracker.observe({"a.png": again}) == []
+    clock.now += 1
+    assert tracker.observe({"a.png": again}) == ["a.png"]
 
 
 def test_a_folder_document_waits_for_its_last_page(tmp_path: Path) -> None:
