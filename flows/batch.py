@@ -11,6 +11,7 @@ goes on.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
-from prefect.task_runners import TaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import pagefiles, stages
 from flows.artifacts import UNCHANGED, RunProgress, publish_results
@@ -40,6 +41,7 @@ from flows.runners import api_url, ensure_ocr_limit, make_task_runner, ocr_slot
 from flows.settings import Settings
 from ocr.errors import IpdError, OutputError
 from ocr.models import PageOcr
+from output_schemas.validate import warm_up
 
 
 def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -194,6 +196,12 @@ def run_documents(
         return _run_documents(docs, out, settings)
 
 
+def _tasks_run_here() -> bool:
+    """True when this flow's tasks run in threads of this process (not on Dask workers)."""
+    ctx = FlowRunContext.get()
+    return ctx is not None and isinstance(ctx.task_runner, ThreadPoolTaskRunner)
+
+
 def _run_documents(
     docs: list[DocumentSource], out: Path, settings: Settings
 ) -> list[stages.DocumentResult]:
@@ -214,6 +222,8 @@ def _run_documents(
             todo.append(doc)
     if len(results):
         logger.info("%d document(s) unchanged since the last run: skipped", len(results))
+    if todo and _tasks_run_here():  # the schemas compile while the first pages are read
+        threading.Thread(target=warm_up, name="ipdigitise-schemas", daemon=True).start()
     page_task = cached_ocr_task if api_url() else ocr_task
     progress = RunProgress(sink())
     progress.start(len(todo), 0)

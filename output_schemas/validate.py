@@ -49,6 +49,17 @@ def _compile_st96() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(path), parser))
 
 
+def warm_up() -> None:
+    """Compile the schemas now (ST.96 takes seconds of CPU), so that the first document to
+    finish does not wait for them. Meant for a background thread at the start of a batch;
+    an error is left for the document's own validation to report."""
+    try:
+        st96_schema()
+        json_validator()
+    except Exception:  # noqa: BLE001 - reported where it matters, by check_st96 / check_json
+        return
+
+
 _LXML_VALIDATION = threading.Lock()
 """The compiled XSD and DTD are shared by every thread (compiling the ST.96 schema takes
 seconds), but an lxml validator keeps one error log that each validation clears and fills, so

@@ -107,3 +107,28 @@ def test_invalid_st96_is_reported_with_its_path(ep: IPDocument) -> None:
     report = gate(ep, tree, jsonout.to_json_dict(ep))
     (f,) = [f for f in report.findings if f.rule == "st96-xsd"]
     assert f.severity == "error" and f.path.endswith("pat:Claim[1]/pat:ClaimText")
+
+
+def test_warm_up_compiles_the_schema_the_gate_then_uses(ep: IPDocument) -> None:
+    from output_schemas import validate
+
+    validate._compile_st96.cache_clear()
+    validate.warm_up()
+    assert validate._compile_st96.cache_info().currsize == 1
+    misses = validate._compile_st96.cache_info().misses
+    assert run_gate(ep).findings is not None
+    assert validate._compile_st96.cache_info().misses == misses  # not compiled again
+
+
+def test_warm_up_leaves_a_broken_schema_to_the_documents_validation(
+    monkeypatch: pytest.MonkeyPatch, ep: IPDocument
+) -> None:
+    from output_schemas import validate
+
+    def broken() -> None:
+        raise OSError("schema file unreadable")
+
+    monkeypatch.setattr(validate, "st96_schema", broken)
+    validate.warm_up()  # no exception in the background thread's place
+    with pytest.raises(OSError, match="unreadable"):
+        run_gate(ep)

@@ -89,6 +89,14 @@ def api(prefect_api: PrefectApi, tmp_path: Path) -> Iterator[PrefectApi]:
         yield prefect_api
 
 
+@pytest.fixture
+def warmed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records each batch that compiled the schemas ahead of its first finish, by thread name."""
+    calls: list[str] = []
+    monkeypatch.setattr(batch, "warm_up", lambda: calls.append(threading.current_thread().name))
+    return calls
+
+
 def _settings(tess: Path, workers: int = 2) -> Settings:
     return Settings.model_validate({"ocr": {"tesseract_cmd": str(tess), "workers": workers}})
 
@@ -156,7 +164,11 @@ class _Window:
 
 @pytest.mark.parametrize("cached", [False, True], ids=["no-server-cache", "server-cache"])
 def test_threads_hand_pages_over_in_files_within_the_window(
-    api: PrefectApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached: bool
+    api: PrefectApi,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cached: bool,
+    warmed: list[str],
 ) -> None:
     inbox = _inbox(tmp_path / "inbox", 9)
     tess = _counting_tesseract(tmp_path / "bin")
@@ -175,6 +187,7 @@ def test_threads_hand_pages_over_in_files_within_the_window(
     assert 2 <= window.peak <= batch.window_size(settings) == 4
     assert not any((tmp_path / "out" / ".work").iterdir())  # work folders cleaned up
     assert _calls(tmp_path / "bin") == 9
+    assert warmed == ["ipdigitise-schemas"]  # once, beside the batch, not in its way
 
 
 def test_a_cached_page_is_used_after_its_work_folder_was_made_afresh(
@@ -193,7 +206,7 @@ def test_a_cached_page_is_used_after_its_work_folder_was_made_afresh(
 
 
 def test_a_rerun_skips_every_document_and_changes_nothing(
-    api: PrefectApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    api: PrefectApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warmed: list[str]
 ) -> None:
     monkeypatch.setattr(batch, "api_url", lambda: None)
     inbox = _inbox(tmp_path / "inbox", 3)
@@ -209,10 +222,11 @@ def test_a_rerun_skips_every_document_and_changes_nothing(
     assert [r.status for r in again] == [r.status for r in first]
     assert {**_outputs(out), "manifest": (out / "manifest.jsonl").read_bytes()} == before
     assert _calls(tmp_path / "bin") == 3
+    assert len(warmed) == 1  # nothing to finish the second time: nothing compiled
 
 
 def test_dask_workers_hand_pages_over_in_files_like_the_thread_pool(
-    api: PrefectApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    api: PrefectApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warmed: list[str]
 ) -> None:
     """The OCR tasks run in Dask worker processes and write the pages' files there; the
     finish tasks (also on the workers) read them: the outputs are the thread pool's."""
@@ -230,3 +244,4 @@ def test_dask_workers_hand_pages_over_in_files_like_the_thread_pool(
     assert {r.status for r in results} <= {"published", "review"}
     assert _calls(tmp_path / "bin") == 6  # really read on the workers, not taken from a cache
     assert _outputs(tmp_path / "threads") == _outputs(tmp_path / "dask") != {}
+    assert len(warmed) == 1  # the thread-pool run only: Dask's workers validate, not this process
