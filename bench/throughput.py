@@ -10,8 +10,9 @@ the multi-page TIFF, PDF and page folder of `sample_scans/documents`. Variants:
 
 - `tesseract-cli`: the `tesseract` CLI alone on the pipeline's own preprocessed pages (prepared
   before timing), one single-threaded process per core through `xargs -P`, TSV to /dev/null;
-- `ipd-ephemeral`: `python -m flows run` end to end, Prefect's ephemeral API, 2 and 1 workers,
-  and with the optional in-process engine (`IPDIGITISE_OCR__ENGINE=tesserocr`) at 2;
+- `ipd-ephemeral`: `python -m flows run` end to end, Prefect's ephemeral API, 2 and 1 workers
+  (the default engine), and at 2 with the `tesseract` program (`IPDIGITISE_OCR__ENGINE=cli`) and
+  with the optional in-process engine (`IPDIGITISE_OCR__ENGINE=tesserocr`);
 - `ipd-server`: the same against a `prefect server start` started before timing;
 - `ocrmypdf`: `ocrmypdf --jobs <cores> --sidecar` on one PDF of the same preprocessed pages.
 
@@ -230,7 +231,8 @@ def main() -> None:
                          "also written as CSV under --work")  # fmt: skip
     ap.add_argument("--work", type=Path, default=Path("/tmp/ipd-bench-throughput"))
     ap.add_argument("--skip", type=str, default="",
-                    help="variants to leave out, comma-separated: w1, tesserocr, server, ocrmypdf")  # fmt: skip
+                    help="variants to leave out, comma-separated: w1, cli, tesserocr, server, "
+                    "ocrmypdf")  # fmt: skip
     args = ap.parse_args()
     if not FRONT.is_dir():
         sys.exit(f"{FRONT} is missing")
@@ -277,10 +279,11 @@ def main() -> None:
     for workers in (cores, 1) if "w1" not in skip else (cores,):
         wall, peak, batch = ipd_run(env, folder, args.work / f"out-eph-{workers}", workers)
         row(f"ipd-ephemeral w{workers}", n, wall, peak, limit, f"batch {batch:.1f} s")
-    if "tesserocr" not in skip:  # the optional in-process engine (`[ocr] engine = "tesserocr"`)
-        tenv = {**env, "IPDIGITISE_OCR__ENGINE": "tesserocr"}
-        wall, peak, batch = ipd_run(tenv, folder, args.work / "out-eph-tesserocr", cores)
-        row(f"ipd-ephemeral w{cores} tesserocr", n, wall, peak, limit, f"batch {batch:.1f} s")
+    for engine in ("cli", "tesserocr"):  # the program, and the optional in-process engine
+        if engine not in skip:
+            eenv = {**env, "IPDIGITISE_OCR__ENGINE": engine}
+            wall, peak, batch = ipd_run(eenv, folder, args.work / f"out-eph-{engine}", cores)
+            row(f"ipd-ephemeral w{cores} {engine}", n, wall, peak, limit, f"batch {batch:.1f} s")
     if "server" not in skip:
         with prefect_server(args.work / "server-home") as server:
             senv = {**server.env(), "PREFECT_LOCAL_STORAGE_PATH": str(args.work / "store-srv")}

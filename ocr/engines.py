@@ -1,9 +1,15 @@
-"""Which Tesseract engine reads the pages: the `tesseract` program (CLI, through pytesseract) or
-Tesseract in-process (tesserocr). Both give the same PageOcr and raise the same typed errors.
+"""Which Tesseract engine reads the pages. All give the same PageOcr and raise the same typed
+errors:
 
-`auto` takes tesserocr when it is installed with every configured language and the Tesseract
-command is the default `tesseract`; a custom command means the operator wants that program, so
-the CLI runs it. The choice is made once per process and settings (cached).
+- `cli`: the `tesseract` program (through pytesseract), a process per page and per crop;
+- `libtesseract`: the same Tesseract's shared library in worker processes that load the models
+  once (`ocr/library_engine.py`): the program's words, without its per-call start;
+- `tesserocr`: Tesseract in-process through the optional tesserocr wheel (its own, newer
+  libtesseract; a crash ends the run's process).
+
+`auto` (the default) takes `libtesseract` when the library loads with every configured language
+and the Tesseract command is the default `tesseract`; a custom command means the operator wants
+that program, so the CLI runs it. The choice is made once per process and settings (cached).
 """
 
 from __future__ import annotations
@@ -24,8 +30,8 @@ from ocr.tesseract import (
     recognise_crop,
 )
 
-EngineChoice = Literal["auto", "tesserocr", "cli"]
-Engine = Literal["tesserocr", "cli"]
+EngineChoice = Literal["auto", "libtesseract", "tesserocr", "cli"]
+Engine = Literal["libtesseract", "tesserocr", "cli"]
 DEFAULT_CMD = "tesseract"
 
 __all__ = ["EngineInfo", "OcrEngine", "check", "make", "read_crop", "resolve"]
@@ -34,15 +40,13 @@ __all__ = ["EngineInfo", "OcrEngine", "check", "make", "read_crop", "resolve"]
 @functools.lru_cache(maxsize=16)
 def resolve(choice: str, cmd: str = DEFAULT_CMD, lang: str = "eng") -> Engine:
     """The engine `choice` stands for with these settings (auto decided as the module says)."""
-    if choice == "cli":
-        return "cli"
-    if choice == "tesserocr":
-        return "tesserocr"
+    if choice in ("cli", "libtesseract", "tesserocr"):
+        return choice  # type: ignore[return-value]
     if cmd != DEFAULT_CMD:
         return "cli"
-    from ocr import tesserocr_engine
+    from ocr import library_engine
 
-    return "tesserocr" if tesserocr_engine.usable(lang) else "cli"
+    return "libtesseract" if library_engine.usable(lang) else "cli"
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,8 @@ class EngineInfo:
     version: str
 
     def label(self) -> str:
-        return f"Tesseract {self.version}" + (" in-process" if self.name == "tesserocr" else "")
+        how = {"tesserocr": " in-process", "libtesseract": " (library, worker processes)"}
+        return f"Tesseract {self.version}" + how.get(self.name, "")
 
 
 def check(choice: str, cmd: str, lang: str) -> EngineInfo:
@@ -63,6 +68,10 @@ def check(choice: str, cmd: str, lang: str) -> EngineInfo:
         from ocr import tesserocr_engine
 
         info = tesserocr_engine.probe()
+    elif engine == "libtesseract":
+        from ocr import library_engine
+
+        info = library_engine.probe()
     else:
         info = probe(cmd)
     check_languages(lang, info)
@@ -71,10 +80,15 @@ def check(choice: str, cmd: str, lang: str) -> EngineInfo:
 
 def make(choice: str, *, lang: str, psm: int, timeout: float, cmd: str) -> OcrEngine:
     """The page engine for these settings."""
-    if resolve(choice, cmd, lang) == "tesserocr":
+    engine = resolve(choice, cmd, lang)
+    if engine == "tesserocr":
         from ocr.tesserocr_engine import TesserocrEngine
 
         return TesserocrEngine(lang=lang, psm=psm, timeout=timeout)
+    if engine == "libtesseract":
+        from ocr.library_engine import LibraryEngine
+
+        return LibraryEngine(lang=lang, psm=psm, timeout=timeout)
     return TesseractEngine(lang=lang, psm=psm, timeout=timeout, cmd=cmd)
 
 
@@ -91,10 +105,14 @@ def read_crop(
     cmd: str,
 ) -> list[Word]:
     """A second reading of a crop with the engine these settings select."""
-    if resolve(choice, cmd, lang) == "tesserocr":
-        from ocr.tesserocr_engine import recognise_crop as in_process
+    engine = resolve(choice, cmd, lang)
+    if engine in ("tesserocr", "libtesseract"):
+        if engine == "tesserocr":
+            from ocr.tesserocr_engine import recognise_crop as without_cli
+        else:
+            from ocr.library_engine import recognise_crop as without_cli
 
-        return in_process(
+        return without_cli(
             pixels, origin=origin, lang=lang, psm=psm, whitelist=whitelist, dpi=dpi,
             timeout=timeout,
         )  # fmt: skip

@@ -49,7 +49,7 @@ class CropReader:
     timeout: float = 10.0
     cmd: str = "tesseract"
     engine: str = "auto"
-    """ocr.engine: "auto", "tesserocr" (in-process, no process start per crop) or "cli"."""
+    """ocr.engine: "auto", "libtesseract" or "tesserocr" (no process start per crop) or "cli"."""
     calls: int = 0
     seconds: float = 0.0
     _cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False)

@@ -15,7 +15,6 @@ usual install folders), so both engines use the same trained data.
 from __future__ import annotations
 
 import functools
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -32,17 +31,11 @@ from ocr.errors import (
     TesseractVersionError,
 )
 from ocr.models import PageOcr, Word
+from ocr.tessdata import find_tessdata
 from ocr.tesseract import MIN_VERSION, TesseractInfo, check_languages, page_from_tsv, parse_tsv
 
 NAME = "tesserocr"
 TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"  # fmt: skip
-# Where Debian, Ubuntu, Fedora and source builds put the models (TESSDATA_PREFIX comes first).
-TESSDATA_DIRS = (
-    "/usr/share/tesseract-ocr/5/tessdata",
-    "/usr/share/tesseract-ocr/4.00/tessdata",
-    "/usr/share/tessdata",
-    "/usr/local/share/tessdata",
-)
 INSTALL_HINT = "install it with: pip install 'ipdigitise[fast]' (or set ocr.engine = \"cli\")"
 
 
@@ -59,20 +52,6 @@ def _tesserocr() -> Any:
     except ImportError as exc:  # also a wheel whose bundled libraries do not load
         raise TesseractMissingError(f"tesserocr is not installed ({exc}); {INSTALL_HINT}") from exc
     return tesserocr
-
-
-def find_tessdata() -> str | None:
-    """The folder holding `*.traineddata`: $TESSDATA_PREFIX (or its tessdata/), else the usual
-    install folders. The wheel's compiled-in default points nowhere useful."""
-    candidates: list[Path] = []
-    prefix = os.environ.get("TESSDATA_PREFIX")
-    if prefix:
-        candidates += [Path(prefix), Path(prefix) / "tessdata"]
-    candidates += [Path(d) for d in TESSDATA_DIRS]
-    for folder in candidates:
-        if folder.is_dir() and any(folder.glob("*.traineddata")):
-            return str(folder).rstrip("/") + "/"
-    return None
 
 
 @functools.lru_cache(maxsize=4)

@@ -101,8 +101,8 @@ def test_the_engine_that_ran_is_recorded(batch) -> None:
     from flows.settings import load_settings
 
     _, out, _ = batch
-    engine = load_settings().engine()  # "tesserocr" where the fast extra is installed, else "cli"
-    name = {"cli": "tesseract", "tesserocr": "tesserocr"}[engine]
+    engine = load_settings().engine()  # "libtesseract" where the library loads, else "cli"
+    name = {"cli": "tesseract", "tesserocr": "tesserocr", "libtesseract": "libtesseract"}[engine]
     for folder in out.glob("published/*"):
         report = json.loads((folder / "report.json").read_text())
         assert report["engine"]["name"] == name and report["engine"]["version"].startswith("5.")

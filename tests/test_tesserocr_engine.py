@@ -15,7 +15,6 @@ import cv2
 import numpy as np
 import pytest
 
-from flows.settings import load_settings
 from ocr import engines, tesserocr_engine
 from ocr.errors import LanguageMissingError, OcrError, OcrTimeoutError, TesseractMissingError
 from ocr.reread import CropReader
@@ -111,7 +110,7 @@ def test_tesserocr_not_installed_is_fatal_when_asked_for(monkeypatch: pytest.Mon
     with pytest.raises(TesseractMissingError) as caught:
         engines.check("tesserocr", "tesseract", "eng")
     assert "fast" in caught.value.message
-    assert engines.resolve("auto", "tesseract", "eng") == "cli"
+    assert engines.resolve("auto", "tesseract", "eng") in ("cli", "libtesseract")  # never it
 
 
 def test_empty_or_blank_crop_is_no_confident_word_not_an_error() -> None:
@@ -150,13 +149,3 @@ def test_crop_rereads_in_page_coordinates_and_whitelist(drawn_page: Path) -> Non
 def test_crop_timeout_leaves_the_first_reading(drawn_page: Path) -> None:
     reader = CropReader({0: drawn_page}, engine="tesserocr", timeout=1e-6)
     assert reader(0, (40, 250, 700, 320), "date") is None  # a typed error, swallowed
-
-
-# --- the real choice on this host (tests/test_engine_choice.py covers the logic) -------------
-
-
-def test_auto_chooses_the_installed_in_process_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert engines.resolve("auto", "tesseract", "eng") == "tesserocr"
-    assert engines.check("auto", "tesseract", "eng").name == "tesserocr"
-    monkeypatch.setenv("IPDIGITISE_OCR__ENGINE", "auto")
-    assert load_settings().engine() == "tesserocr"
