@@ -40,7 +40,7 @@ class Usage:
     wall: float
     batch: float
     flow: float  # the flow process's own CPU
-    tesseract: float  # reaped children other than the ephemeral server
+    tesseract: float  # reaped children other than the ephemeral server (OCR workers included)
     api: float  # the API server (ephemeral child, or the real server's tree)
     idle: float  # share of the machine's CPU time left idle during the run
 
@@ -63,6 +63,11 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
+def _ocr_worker(proc: psutil.Process) -> bool:
+    """A worker process of the libtesseract engine (python -m ocr.tessworker): Tesseract's CPU."""
+    return "ocr.tessworker" in proc.cmdline()
+
+
 def run(env: dict[str, str], folder: Path, out: Path, server_pid: int | None) -> Usage:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "flows", "run", str(folder), "--out", str(out)]
@@ -83,7 +88,7 @@ def run(env: dict[str, str], folder: Path, out: Path, server_pid: int | None) ->
             own, children = t.user + t.system, t.children_user + t.children_system
             for kid in root.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
-                    if "tesseract" not in kid.name():
+                    if "tesseract" not in kid.name() and not _ocr_worker(kid):
                         k = kid.cpu_times()
                         python_kids[kid.pid] = k.user + k.system
         time.sleep(0.1)
