@@ -1,7 +1,8 @@
-"""Seconds per page of the two OCR engines on the same preprocessed front pages, in one run:
-the `tesseract` program (pytesseract, a process per page) against Tesseract in-process
-(tesserocr, one initialised instance per thread), single-threaded and with 2 threads; then the
-second readings of field crops both ways, and the words both engines agree on. Not part of the
+"""Seconds per page of the OCR engines on the same preprocessed front pages, in one run: the
+`tesseract` program (pytesseract, a process per page), Debian's libtesseract in worker processes
+(the default, one worker per thread kept between pages) and Tesseract in-process (tesserocr, one
+initialised instance per thread), single-threaded and with 2 threads; then the second readings of
+field crops each way, and how far each engine's words agree with the program's. Not part of the
 test run.
 
     flock /tmp/ipd-bench.lock .venv/bin/python -m bench.engine_bench [--pages 20]
@@ -24,8 +25,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
+import psutil
 
 from ocr.ingest import IngestLimits, iter_pages
+from ocr.library_engine import LibraryEngine
+from ocr.library_engine import recognise_crop as lib_crop
 from ocr.models import PageOcr
 from ocr.preprocess import PreprocessOptions, preprocess
 from ocr.reread import PROFILES
@@ -55,9 +59,18 @@ def prepared_pages(n: int) -> list[tuple[Path, float]]:
 
 
 def cpu_seconds() -> float:
-    """CPU time of this process and its finished children (the `tesseract` processes)."""
+    """CPU time of this process, its finished children (the `tesseract` processes) and its live
+    OCR worker processes (libtesseract)."""
     t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    workers = 0.0
+    for kid in psutil.Process().children():
+        try:
+            if "ocr.tessworker" in kid.cmdline():
+                c = kid.cpu_times()
+                workers += c.user + c.system
+        except psutil.Error:
+            continue
+    return t.user + t.system + t.children_user + t.children_system + workers
 
 
 def timed(fn: Callable[[tuple[Path, float]], PageOcr], pages: list, threads: int) -> tuple[float, float, list[PageOcr]]:  # fmt: skip
@@ -80,12 +93,14 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=20)
     args = parser.parse_args()
     pages = prepared_pages(args.pages)
-    cli, inproc = TesseractEngine(), TesserocrEngine()
+    cli, library, inproc = TesseractEngine(), LibraryEngine(), TesserocrEngine()
     engines = {
         "cli": lambda p: cli.recognise(p[0], index=0, dpi=p[1]),
+        "libtesseract": lambda p: library.recognise(p[0], index=0, dpi=p[1]),
         "tesserocr": lambda p: inproc.recognise(p[0], index=0, dpi=p[1]),
     }
     engines["tesserocr"](pages[0])  # load the models once (each thread loads its own below)
+    engines["libtesseract"](pages[0])  # the first worker
     rows, results = [], {}
     for threads in (1, 2):
         for name, fn in engines.items():
@@ -98,13 +113,22 @@ def main() -> None:
     for name, threads, wall, per, cpu in rows:
         print(f"| {name} | {threads} | {wall:.1f} | {per:.2f} | {60 / per:.1f} | {cpu:.2f} |")
     by = {(r[0], r[1]): r[2] for r in rows}
-    for t in (1, 2):
-        print(f"tesserocr / cli wall time, {t} thread(s): {by[('tesserocr', t)] / by[('cli', t)]:.2f}")  # fmt: skip
+    for other in ("libtesseract", "tesserocr"):
+        for t in (1, 2):
+            print(f"{other} / cli wall time, {t} thread(s): {by[(other, t)] / by[('cli', t)]:.2f}")  # fmt: skip
     for name in engines:
         print(f"{name}: 2 threads speed-up over 1: {by[(name, 1)] / by[(name, 2)]:.2f}")
-    agree = [agreement(a, b) for a, b in zip(results["cli"], results["tesserocr"], strict=True)]
-    print(f"bag-of-words agreement cli vs tesserocr: mean {sum(agree) / len(agree):.3f}, "
-          f"min {min(agree):.3f}")  # fmt: skip
+    for other in ("libtesseract", "tesserocr"):
+        pairs = list(zip(results["cli"], results[other], strict=True))
+        agree = [agreement(a, b) for a, b in pairs]
+        same = sum(
+            [(w.text, w.bbox, w.confidence) for w in a.words]
+            == [(w.text, w.bbox, w.confidence) for w in b.words]
+            for a, b in pairs
+        )
+        print(f"cli vs {other}: bag-of-words agreement mean {sum(agree) / len(agree):.3f}, "
+              f"min {min(agree):.3f}; pages with identical words, boxes and confidences "
+              f"{same}/{len(pairs)}")  # fmt: skip
 
     # second readings: the first few lines of each page as crops, psm 7 with the number profile
     crops = []
@@ -114,7 +138,7 @@ def main() -> None:
             x0, y0, x1, y1 = w.bbox
             crops.append((pixels[max(0, y0 - 8) : y1 + 8, max(0, x0 - 20) : x1 + 20].copy(), dpi))
     prof = PROFILES["number"]
-    for name, crop_fn in (("cli", cli_crop), ("tesserocr", tr_crop)):
+    for name, crop_fn in (("cli", cli_crop), ("libtesseract", lib_crop), ("tesserocr", tr_crop)):
         started, cpu = time.perf_counter(), cpu_seconds()
         for pixels, dpi in crops:
             crop_fn(pixels, psm=prof.psm, whitelist=prof.whitelist, dpi=dpi)
