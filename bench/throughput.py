@@ -69,6 +69,8 @@ def _kind(proc: psutil.Process, root: psutil.Process, root_cmd: list[str]) -> st
         return "fork"
     if "uvicorn" in cmd or "prefect.server" in cmd:
         return "server"
+    if "ocr.tessworker" in argv:  # a worker process of the default (libtesseract) engine
+        return "tesseract"
     return "tesseract" if "tesseract" in name else "other"
 
 

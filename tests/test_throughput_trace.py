@@ -12,10 +12,12 @@ import pytest
 
 from bench.throughput import Trace, _kind
 
-# A parent with a plain fork (same command line, like a child before exec) and a `sleep`.
+# A parent with a plain fork (same command line, like a child before exec), a `sleep`, and a
+# stand-in for an OCR worker process (`python -m ocr.tessworker ...`).
 _TREE = """
 import os, subprocess, sys, time
 sub = subprocess.Popen(["sleep", "30"])
+worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "-m", "ocr.tessworker"])
 if os.fork() == 0:
     time.sleep(30)
     os._exit(0)
@@ -30,10 +32,10 @@ def test_kinds_of_processes() -> None:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         root = psutil.Process(proc.pid)
         deadline = time.monotonic() + 10
-        while len(root.children()) < 2 and time.monotonic() < deadline:
+        while len(root.children()) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
         kinds = sorted(_kind(p, root, root.cmdline()) for p in [root, *root.children()])
-        assert kinds == ["flow", "fork", "other"]
+        assert kinds == ["flow", "fork", "other", "tesseract"]
     finally:
         for child in psutil.Process(proc.pid).children(recursive=True):
             child.kill()
