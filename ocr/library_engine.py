@@ -30,7 +30,15 @@ from ocr.errors import (
     TesseractVersionError,
 )
 from ocr.models import PageOcr, Word
-from ocr.tesseract import MIN_VERSION, TesseractInfo, check_languages, page_from_tsv, parse_tsv
+from ocr.tesseract import (
+    MIN_VERSION,
+    TesseractInfo,
+    check_languages,
+    crop_pixels,
+    in_page,
+    page_from_tsv,
+    parse_tsv,
+)
 from ocr.tessworker import Worker, WorkerCrashed, WorkerError, WorkerPool, WorkerTimeout
 
 NAME = "libtesseract"
@@ -144,18 +152,11 @@ def recognise_crop(
 ) -> list[Word]:
     """`ocr.tesseract.recognise_crop` in a worker: the crop's grey bytes go through the pipe
     (no file written, no process started). Word boxes are returned in page coordinates."""
-    gray = np.ascontiguousarray(pixels if pixels.ndim == 2 else pixels[..., 0], dtype=np.uint8)
+    gray = crop_pixels(pixels)
     height, width = gray.shape
     if width == 0 or height == 0:
         return []
     with _worker(lang, "a crop") as worker:
         tsv = worker.crop(gray.tobytes(), width, height, psm=psm, dpi=dpi, whitelist=whitelist,
                           timeout=timeout)  # fmt: skip
-    words, _ = parse_tsv(tsv)
-    dx, dy = origin
-    return [
-        w.model_copy(
-            update={"bbox": (w.bbox[0] + dx, w.bbox[1] + dy, w.bbox[2] + dx, w.bbox[3] + dy)}
-        )
-        for w in words
-    ]
+    return in_page(parse_tsv(tsv)[0], origin)

@@ -243,7 +243,16 @@ def recognise_crop(
         raise OcrError(f"Tesseract failed on a crop (exit {exc.status}): {exc.message}") from exc
     except OSError as exc:
         raise OcrError(f"Tesseract could not be run on a crop: {exc}") from exc
-    words, _ = parse_tsv(tsv)
+    return in_page(parse_tsv(tsv)[0], origin)
+
+
+def crop_pixels(pixels: np.ndarray) -> np.ndarray:
+    """A crop as the engines that take raw bytes want it: one contiguous 8-bit grey plane."""
+    return np.ascontiguousarray(pixels if pixels.ndim == 2 else pixels[..., 0], dtype=np.uint8)
+
+
+def in_page(words: list[Word], origin: tuple[int, int]) -> list[Word]:
+    """A crop's words with their boxes moved to page coordinates (`origin`: the crop's corner)."""
     dx, dy = origin
     return [
         w.model_copy(

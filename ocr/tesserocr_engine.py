@@ -32,7 +32,15 @@ from ocr.errors import (
 )
 from ocr.models import PageOcr, Word
 from ocr.tessdata import find_tessdata
-from ocr.tesseract import MIN_VERSION, TesseractInfo, check_languages, page_from_tsv, parse_tsv
+from ocr.tesseract import (
+    MIN_VERSION,
+    TesseractInfo,
+    check_languages,
+    crop_pixels,
+    in_page,
+    page_from_tsv,
+    parse_tsv,
+)
 
 NAME = "tesserocr"
 TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"  # fmt: skip
@@ -181,7 +189,7 @@ def recognise_crop(
 ) -> list[Word]:
     """`ocr.tesseract.recognise_crop` in-process: the crop's pixels go to Tesseract as they are
     (no PNG written, no process started). Word boxes are returned in page coordinates."""
-    gray = np.ascontiguousarray(pixels if pixels.ndim == 2 else pixels[..., 0], dtype=np.uint8)
+    gray = crop_pixels(pixels)
     height, width = gray.shape
     if width == 0 or height == 0:
         return []
@@ -189,11 +197,4 @@ def recognise_crop(
     _configure(api, psm=psm, dpi=dpi, whitelist=whitelist)
     buffer = gray.tobytes()  # kept alive until recognition ends: Tesseract does not copy it
     api.SetImageBytes(buffer, width, height, 1, width)
-    words, _ = parse_tsv(_recognise(api, timeout, "a crop"))
-    dx, dy = origin
-    return [
-        w.model_copy(
-            update={"bbox": (w.bbox[0] + dx, w.bbox[1] + dy, w.bbox[2] + dx, w.bbox[3] + dy)}
-        )
-        for w in words
-    ]
+    return in_page(parse_tsv(_recognise(api, timeout, "a crop"))[0], origin)

@@ -56,6 +56,20 @@ def tesseract_available() -> None:
         pytest.skip("Tesseract is not installed (run `make test`, which installs it)")
 
 
+def draw_label_page(folder: Path) -> Path:
+    """A 1400x400 page with two printed labels ("Appl. No.: 15/947,048" at y 80-130 and "Filed:
+    Apr. 6, 2018" at y 260-310), for second readings of field crops."""
+    import cv2
+    import numpy as np
+
+    pixels = np.full((400, 1400), 255, dtype=np.uint8)
+    cv2.putText(pixels, "Appl. No.: 15/947,048", (60, 120), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
+    cv2.putText(pixels, "Filed: Apr. 6, 2018", (60, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
+    path = folder / "page.pgm"
+    cv2.imwrite(str(path), pixels)
+    return path
+
+
 def load_fixture(name: str) -> dict[str, Any]:
     """A recorded document from tests/resources/fulltext (see its README)."""
     return json.loads(gzip.decompress((RESOURCES / "fulltext" / f"{name}.json.gz").read_bytes()))

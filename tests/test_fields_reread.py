@@ -11,6 +11,7 @@ import pytest
 
 from ocr.reread import CropReader
 from ocr.tesseract import recognise_crop
+from tests.conftest import draw_label_page
 
 pytestmark = pytest.mark.tesseract
 
@@ -19,12 +20,7 @@ pytestmark = pytest.mark.tesseract
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("tesseract") is None:
         pytest.skip("Tesseract is not installed")
-    pixels = np.full((400, 1400), 255, dtype=np.uint8)
-    cv2.putText(pixels, "Appl. No.: 15/947,048", (60, 120), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
-    cv2.putText(pixels, "Filed: Apr. 6, 2018", (60, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
-    path = tmp_path_factory.mktemp("crop") / "page.pgm"
-    cv2.imwrite(str(path), pixels)
-    return path
+    return draw_label_page(tmp_path_factory.mktemp("crop"))
 
 
 def test_crop_words_come_back_in_page_coordinates(page: Path) -> None:

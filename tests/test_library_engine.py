@@ -27,7 +27,7 @@ from ocr.libtesseract import LibraryMissing, libraries, read_pgm
 from ocr.reread import CropReader
 from ocr.tesseract import parse_tsv
 from ocr.tessworker import Worker, WorkerPool
-from tests.conftest import RESOURCES, SAMPLES
+from tests.conftest import RESOURCES, SAMPLES, draw_label_page
 
 try:
     libraries()
@@ -171,12 +171,7 @@ def test_a_missing_language_is_the_fatal_typed_error() -> None:
 
 @pytest.fixture(scope="module")
 def drawn_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pixels = np.full((400, 1400), 255, dtype=np.uint8)
-    cv2.putText(pixels, "Appl. No.: 15/947,048", (60, 120), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
-    cv2.putText(pixels, "Filed: Apr. 6, 2018", (60, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
-    path = tmp_path_factory.mktemp("crop") / "page.pgm"
-    cv2.imwrite(str(path), pixels)
-    return path
+    return draw_label_page(tmp_path_factory.mktemp("crop"))
 
 
 def test_crops_in_page_coordinates_and_a_whitelist_that_does_not_stay(drawn_page: Path) -> None:

@@ -19,7 +19,7 @@ from ocr import engines, tesserocr_engine
 from ocr.errors import LanguageMissingError, OcrError, OcrTimeoutError, TesseractMissingError
 from ocr.reread import CropReader
 from ocr.tesseract import parse_tsv
-from tests.conftest import RESOURCES, SAMPLES
+from tests.conftest import RESOURCES, SAMPLES, draw_label_page
 
 pytest.importorskip("tesserocr", reason="tesserocr is not installed (pip install '.[fast]')")
 if tesserocr_engine.find_tessdata() is None:
@@ -122,12 +122,7 @@ def test_empty_or_blank_crop_is_no_confident_word_not_an_error() -> None:
 
 @pytest.fixture(scope="module")
 def drawn_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pixels = np.full((400, 1400), 255, dtype=np.uint8)
-    cv2.putText(pixels, "Appl. No.: 15/947,048", (60, 120), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
-    cv2.putText(pixels, "Filed: Apr. 6, 2018", (60, 300), cv2.FONT_HERSHEY_SIMPLEX, 1.6, 0, 3)
-    path = tmp_path_factory.mktemp("crop") / "page.pgm"
-    cv2.imwrite(str(path), pixels)
-    return path
+    return draw_label_page(tmp_path_factory.mktemp("crop"))
 
 
 def test_crop_rereads_in_page_coordinates_and_whitelist(drawn_page: Path) -> None:
