@@ -101,6 +101,10 @@ class WorkerCrashed(WorkerError):
     pass
 
 
+def worker_command(datapath: str, lang: str) -> list[str]:
+    return [sys.executable, "-m", "ocr.tessworker", "--datapath", datapath, "--lang", lang]
+
+
 class Worker:
     """One worker process and the pipe to it. Not thread-safe: one caller at a time."""
 
@@ -110,7 +114,7 @@ class Worker:
         # read back only to explain a crash; closed with the worker
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ocr.tessworker", "--datapath", datapath, "--lang", lang],
+            worker_command(datapath, lang),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
             env={**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")},
         )  # fmt: skip
@@ -167,8 +171,12 @@ class Worker:
             buf += chunk
             if header is None and b"\n" in buf:
                 line, _, rest = bytes(buf).partition(b"\n")
-                header, buf = json.loads(line), bytearray(rest)
-                need = int(header.get("size", 0)) if header.get("ok") else 0
+                try:
+                    header, buf = dict(json.loads(line)), bytearray(rest)
+                    need = int(header.get("size", 0)) if header.get("ok") else 0
+                except (ValueError, TypeError):  # not our protocol: something wrote to stdout
+                    self.close()
+                    raise WorkerCrashed(f"garbled answer while {what}: {line[:80]!r}") from None
         return header, bytes(buf)
 
     def _died(self, what: str) -> WorkerCrashed:

@@ -21,12 +21,12 @@ import psutil
 import pytest
 
 from flows.settings import load_settings
-from ocr import engines, library_engine, tessdata
+from ocr import engines, library_engine, tessdata, tessworker
 from ocr.errors import LanguageMissingError, OcrError, OcrTimeoutError
 from ocr.libtesseract import LibraryMissing, libraries, read_pgm
 from ocr.reread import CropReader
 from ocr.tesseract import parse_tsv
-from ocr.tessworker import Worker, WorkerPool
+from ocr.tessworker import Worker, WorkerCrashed, WorkerPool
 from tests.conftest import RESOURCES, SAMPLES, draw_label_page
 
 try:
@@ -118,6 +118,17 @@ def test_a_worker_ends_when_its_command_is_killed() -> None:
     owner.wait()
     worker.wait(timeout=15)  # its input closed with the command: it ends on its own
     assert not worker.is_running()
+
+
+def test_an_answer_out_of_protocol_is_a_crash_not_a_hang(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a library that prints to stdout would break the pipe's framing
+    fake = ('import sys; print(\'{"ok": true, "version": "5.3.0"}\', flush=True); sys.stdin.readline(); '
+            'print("Warning: garbage", flush=True); sys.stdin.readline()')  # fmt: skip
+    monkeypatch.setattr(tessworker, "worker_command", lambda d, lang: [sys.executable, "-c", fake])
+    worker = Worker(str(DATAPATH), "eng")
+    with pytest.raises(WorkerCrashed, match="garbled"):
+        worker.page(str(PAGE), psm=3, dpi=207, timeout=10)
+    assert not worker.alive
 
 
 def test_a_timeout_stops_the_worker_and_the_next_page_gets_a_new_one() -> None:
