@@ -31,13 +31,13 @@ from ocr.errors import (
 )
 from ocr.models import PageOcr, Word
 from ocr.tesseract import (
-    MIN_VERSION,
     TesseractInfo,
     check_languages,
     crop_pixels,
     in_page,
     page_from_tsv,
     parse_tsv,
+    recent_enough,
 )
 from ocr.tessworker import Worker, WorkerCrashed, WorkerError, WorkerPool, WorkerTimeout
 
@@ -61,8 +61,7 @@ def probe() -> LibraryInfo:
         version = libtesseract.libraries().version
     except libtesseract.LibraryMissing as exc:
         raise TesseractMissingError(f"{exc}; {INSTALL_HINT}") from exc
-    numbers = tuple(int(n) for n in version.split(".")[:2] if n.isdigit())
-    if len(numbers) < 2 or numbers < MIN_VERSION:
+    if not recent_enough(version):
         raise TesseractVersionError(
             f"libtesseract {version} is too old; ipdigitise needs 5.0 or newer; {INSTALL_HINT}"
         )

@@ -66,12 +66,17 @@ def probe(cmd: str = "tesseract") -> TesseractInfo:
         raise TesseractMissingError(
             f"{cmd} does not answer like Tesseract ({exc}); {INSTALL_HINT}"
         ) from exc
-    match = re.match(r"(\d+)\.(\d+)", version)
-    if not match or (int(match[1]), int(match[2])) < MIN_VERSION:
+    if not recent_enough(version):
         raise TesseractVersionError(
             f"Tesseract {version} is too old; ipdigitise needs 5.0 or newer; {INSTALL_HINT}"
         )
     return TesseractInfo(version=version, languages=languages)
+
+
+def recent_enough(version: str) -> bool:
+    """True for a Tesseract version string ("5.3.0", "5.5.4-1") of at least MIN_VERSION."""
+    match = re.match(r"(\d+)\.(\d+)", version)
+    return match is not None and (int(match[1]), int(match[2])) >= MIN_VERSION
 
 
 def check_languages(lang: str, info: TesseractInfo) -> None:

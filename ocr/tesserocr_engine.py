@@ -30,20 +30,20 @@ from ocr.errors import (
     TesseractMissingError,
     TesseractVersionError,
 )
+from ocr.libtesseract import TSV_HEADER
 from ocr.models import PageOcr, Word
 from ocr.tessdata import find_tessdata
 from ocr.tesseract import (
-    MIN_VERSION,
     TesseractInfo,
     check_languages,
     crop_pixels,
     in_page,
     page_from_tsv,
     parse_tsv,
+    recent_enough,
 )
 
 NAME = "tesserocr"
-TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"  # fmt: skip
 INSTALL_HINT = "install it with: pip install 'ipdigitise[fast]' (or set ocr.engine = \"cli\")"
 
 
@@ -74,8 +74,7 @@ def probe() -> TesserocrInfo:
         )
     first = str(tesserocr.tesseract_version()).split("\n", 1)[0]  # "tesseract 5.5.4"
     version = first.split()[-1] if first.split() else "unknown"
-    numbers = tuple(int(n) for n in version.split(".")[:2] if n.isdigit())
-    if len(numbers) < 2 or numbers < MIN_VERSION:
+    if not recent_enough(version):
         raise TesseractVersionError(
             f"tesserocr's Tesseract {version} is too old; ipdigitise needs 5.0 or newer; "
             f"{INSTALL_HINT}"
