@@ -2,7 +2,8 @@
 
 Tasks are thin wrappers over `flows.stages`; fan-out stays in the flow; tasks pass paths and
 small models, never images, and a page's OCR reaches the finish task as a file
-(`flows.pagefiles`). Page OCR runs on a bounded thread pool (one single-threaded Tesseract
+(`flows.pagefiles`). Without a page cache (the temporary API), a one-page document's OCR and
+finish are a single task. Page OCR runs on a bounded thread pool (one single-threaded Tesseract
 process per worker) or a Dask cluster. A bounded window of documents is in flight at once, so
 the flow never holds the whole batch's prepared pages and futures. Any failure of a document ends in quarantine; the batch
 goes on.
@@ -37,7 +38,13 @@ from flows.pagefiles import PageRef
 from flows.progress import sink
 from flows.publish import compact_manifest, read_manifest, sha256_path
 from flows.recovery import output_lock, recover
-from flows.runners import api_url, ensure_ocr_limit, make_task_runner, ocr_slot
+from flows.runners import (
+    api_url,
+    ensure_ocr_limit,
+    heartbeats_only_for_a_server,
+    make_task_runner,
+    ocr_slot,
+)
 from flows.settings import Settings
 from ocr.errors import IpdError, OutputError
 from ocr.models import PageOcr
@@ -161,6 +168,33 @@ def finish_task(
         release_free_memory()
 
 
+def _ocr_and_finish(
+    prepared: stages.PreparedDocument, out: Path, settings: Settings, timings: dict[str, float]
+) -> stages.DocumentResult:
+    """A one-page document's OCR and finish in one task, when pages are not cached: a task run
+    fewer per page (about 50 ms of CPU between the flow, its task threads and the API server),
+    and the page's words go to the finish in memory instead of through a file. Retried like
+    an OCR task: a transient failure of the finish (a timed-out field re-read, an I/O error)
+    repeats the page's reading too, which is safe, only slower."""
+    started = time.perf_counter()
+    page = _ocr(prepared.pages[0], settings)
+    timings = {**timings, "ocr_wall": round(time.perf_counter() - started, 3),
+               "ocr_cpu": round(page.seconds, 3)}  # fmt: skip
+    try:
+        return stages.finish_document(prepared, [page], out, settings, timings)
+    finally:
+        del page
+        release_free_memory()
+
+
+ocr_and_finish_task = task(
+    name="ocr-and-finish",
+    cache_policy=NO_CACHE,
+    retry_condition_fn=_retry_transient,
+    retry_delay_seconds=1,
+)(_ocr_and_finish)
+
+
 @task(name="quarantine", cache_policy=NO_CACHE)
 def quarantine_task(
     doc: DocumentSource, out: Path, error: Any, settings: Settings
@@ -250,7 +284,9 @@ def _run_documents(
         progress.document_done(doc.doc_id, res.status)
 
     done = len(results)
-    for event in _in_window(todo, out, settings, page_task, window_size(settings)):
+    one_page_task = None if page_task is cached_ocr_task else ocr_and_finish_task
+    events = _in_window(todo, out, settings, page_task, one_page_task, window_size(settings))
+    for event in events:
         if isinstance(event, _PageDone):
             progress.page_done(event.doc_id, event.index)
         elif isinstance(event, _Failed):
@@ -309,13 +345,15 @@ class _InFlight:
 
 
 def _in_window(
-    todo: list[DocumentSource], out: Path, settings: Settings, page_task: Any, window: int
-) -> Iterator[_PageDone | _Finished | _Failed]:
+    todo: list[DocumentSource], out: Path, settings: Settings, page_task: Any,
+    one_page_task: Any | None, window: int,
+) -> Iterator[_PageDone | _Finished | _Failed]:  # fmt: skip
     """Run prepare -> OCR of each page -> finish for every document, with at most `window`
     documents between their prepare and the end of their finish. Tasks are submitted as the
     previous stage of their document completes (completion callbacks feed one queue, so this
     works with any task runner), so the finish of one document runs beside the OCR of the
-    next ones. A document's futures are dropped as soon as it is done.
+    next ones. A document's futures are dropped as soon as it is done. With `one_page_task`,
+    a one-page document's OCR and finish are that one task.
 
     A failed document is reported once all its tasks have ended (none still uses its work
     folder); the caller quarantines it while this generator waits."""
@@ -368,13 +406,20 @@ def _in_window(
                 if isinstance(prepared, BaseException):
                     raise prepared
                 doc.prepared, doc.ocr_started = prepared, time.perf_counter()
-                for p in prepared.pages:
-                    track(page_task.with_options(
-                        task_run_name=f"ocr {doc.doc.doc_id} page {p.index + 1}",
+                if one_page_task is not None and len(prepared.pages) == 1:
+                    track(one_page_task.with_options(
+                        task_run_name=f"ocr+finish {doc.doc.doc_id}",
                         retries=settings.ocr.retries,
-                    ).submit(p, settings), doc, p)  # fmt: skip
-                if not prepared.pages:
-                    finish(doc)
+                    ).submit(prepared, out, settings, {"ingest_preprocess": prepared.seconds}),
+                          doc, None)  # fmt: skip
+                else:
+                    for p in prepared.pages:
+                        track(page_task.with_options(
+                            task_run_name=f"ocr {doc.doc.doc_id} page {p.index + 1}",
+                            retries=settings.ocr.retries,
+                        ).submit(p, settings), doc, p)  # fmt: skip
+                    if not prepared.pages:
+                        finish(doc)
             elif page is not None:
                 ref = _page_ref(fut.result(), page)
                 doc.pages.append(ref)
@@ -383,6 +428,8 @@ def _in_window(
                     finish(doc)
             else:
                 result = fut.result()
+                if not doc.pages and doc.prepared.pages:  # OCR and finish were one task
+                    yield _PageDone(doc.doc.doc_id, doc.prepared.pages[0].index)
                 _forget(doc.prepared, *doc.pages, result)
                 del in_flight[doc.doc.doc_id]
                 yield _Finished(result, time.perf_counter() - doc.started)
@@ -424,5 +471,5 @@ def run_batch(
     ensure_ocr_limit()
     runner = runner or make_task_runner("threads", settings.ocr.workers)
     configured = batch_flow.with_options(task_runner=runner)
-    with output_lock(out):  # a busy output folder is refused before any flow run starts
+    with output_lock(out), heartbeats_only_for_a_server():  # a busy folder: refused at once
         return configured([str(p) for p in inputs], str(out), settings)

@@ -428,6 +428,33 @@ def main() -> None:
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(130)
+    except SystemExit as done:
+        leave(done.code)
+
+
+def leave(code: str | int | None) -> None:
+    """Exit with `code` without tearing the interpreter down object by object (about 0.6 s
+    after a run, with Prefect, OpenCV and lxml loaded). Everything else a normal exit does
+    still happens, in its order: non-daemon threads are waited for and thread pools shut down
+    (`threading._shutdown`; without it Prefect's log worker waits 5 s for a reply at exit),
+    then the atexit handlers run (Prefect's event and log workers drain, logging is flushed,
+    the temporary server stops); every output was written and closed before."""
+    import atexit
+    import contextlib
+    import threading
+
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is None:  # another Python: the ordinary exit
+        sys.exit(code)
+    shutdown()
+    if isinstance(code, str):  # as sys.exit("message") does
+        print(code, file=sys.stderr)
+    status = code if isinstance(code, int) else 0 if code is None else 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":

@@ -37,10 +37,16 @@ def _png(text: str) -> bytes:
     return buf.getvalue()
 
 
-def _inbox(folder: Path, n: int) -> Path:
+def _inbox(folder: Path, n: int, two_page_every: int = 0) -> Path:
+    """`n` one-page PNG documents; with `two_page_every=k`, every k-th is a two-page TIFF."""
     folder.mkdir(parents=True)
     for i in range(n):
-        (folder / f"doc-{i:02d}.png").write_bytes(_png(f"document {i}"))
+        if two_page_every and i % two_page_every == two_page_every - 1:
+            pages = [Image.open(io.BytesIO(_png(f"document {i} page {k}"))) for k in (1, 2)]
+            pages[0].save(folder / f"doc-{i:02d}.tif", save_all=True, append_images=pages[1:],
+                          dpi=(300, 300))  # fmt: skip
+        else:
+            (folder / f"doc-{i:02d}.png").write_bytes(_png(f"document {i}"))
     return folder
 
 
@@ -135,7 +141,7 @@ class _Window:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.now = self.peak = 0
-        self.handed: list[bool] = []
+        self.handed: list[tuple[int, bool]] = []  # (pages, handed over in files) per finish
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         prepare, finish = stages.prepare_document, stages.finish_document
@@ -147,11 +153,10 @@ class _Window:
             return prepare(*args)
 
         def counted_finish(prepared: stages.PreparedDocument, pages: list[PageOcr], *rest: Any) -> Any:  # fmt: skip
-            # the pages arrived through their files, which are still beside the images
-            self.handed.append(
-                all(pagefiles.ocr_path(p.path).is_file() for p in prepared.pages)
-                and len(pages) == len(prepared.pages)
-            )
+            # how the pages arrived: through their files (still beside the images), or not
+            files = [pagefiles.ocr_path(p.path).is_file() for p in prepared.pages]
+            assert len(pages) == len(prepared.pages)
+            self.handed.append((len(pages), all(files) if any(files) else False))
             try:
                 return finish(prepared, pages, *rest)
             finally:
@@ -170,7 +175,7 @@ def test_threads_hand_pages_over_in_files_within_the_window(
     cached: bool,
     warmed: list[str],
 ) -> None:
-    inbox = _inbox(tmp_path / "inbox", 9)
+    inbox = _inbox(tmp_path / "inbox", 9, two_page_every=3)  # 6 one-page, 3 two-page
     tess = _counting_tesseract(tmp_path / "bin")
     settings = _settings(tess, workers=2)
     if not cached:  # as on the ephemeral API: the task itself writes the page's file
@@ -183,10 +188,13 @@ def test_threads_hand_pages_over_in_files_within_the_window(
     assert sorted(r.doc_id for r in results) == [f"doc-{i:02d}" for i in range(9)]
     assert {r.status for r in results} <= {"published", "review"}
     assert [r.doc_id for r in results] == sorted(r.doc_id for r in results)  # input order
-    assert window.handed == [True] * 9
+    assert [r.pages for r in results] == [1, 1, 2] * 3
+    # Cached pages always go through files; otherwise a one-page document's OCR and finish
+    # are one task and its page never needs a file.
+    assert sorted(window.handed) == [(1, cached)] * 6 + [(2, True)] * 3
     assert 2 <= window.peak <= batch.window_size(settings) == 4
     assert not any((tmp_path / "out" / ".work").iterdir())  # work folders cleaned up
-    assert _calls(tmp_path / "bin") == 9
+    assert _calls(tmp_path / "bin") == 12
     assert warmed == ["ipdigitise-schemas"]  # once, beside the batch, not in its way
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from flows.batch import _page_cache_key, _retry_transient
-from flows.runners import make_task_runner, ocr_slot
+from flows.runners import heartbeats_only_for_a_server, make_task_runner, ocr_slot
 from flows.settings import Settings
 from flows.stages import PreparedPage
 from ocr.errors import InputError, OcrError, OcrTimeoutError, OutputError
@@ -72,3 +72,16 @@ def test_without_a_server_there_are_no_ocr_slots_and_the_pool_is_bounded(
     assert make_task_runner("threads", 3)._max_workers == 3  # type: ignore[attr-defined]
     with pytest.raises(ValueError):
         make_task_runner("threads", 2, "tcp://127.0.0.1:8786")
+
+
+def test_flow_run_heartbeats_are_off_on_the_temporary_api_only() -> None:
+    """Prefect's flow engine reads this setting; None starts no heartbeat thread (whose join
+    costs up to a second at the end of each run). A server keeps its heartbeats."""
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: None}), heartbeats_only_for_a_server():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    server = "http://127.0.0.1:4200/api"
+    with temporary_settings(updates={PREFECT_API_URL: server}), heartbeats_only_for_a_server():
+        assert get_current_settings().flows.heartbeat_frequency == 180  # Prefect's default
+    assert get_current_settings().flows.heartbeat_frequency == 180  # and only inside
