@@ -2,8 +2,8 @@
 
 Tasks are thin wrappers over `flows.stages`; fan-out stays in the flow; tasks pass paths and
 small models, never images, and a page's OCR reaches the finish task as a file
-(`flows.pagefiles`). Without a page cache (the temporary API), a one-page document's OCR and
-finish are a single task. Page OCR runs on a bounded thread pool (one single-threaded Tesseract
+(`flows.pagefiles`). Without a page cache (the temporary API) a one-page document is
+prepared, read and finished in a single task (`digitise_task`). Page OCR runs on a bounded thread pool (one single-threaded Tesseract
 process per worker) or a Dask cluster. A bounded window of documents is in flight at once, so
 the flow never holds the whole batch's prepared pages and futures. Any failure of a document ends in quarantine; the batch
 goes on.
@@ -168,31 +168,48 @@ def finish_task(
         release_free_memory()
 
 
-def _ocr_and_finish(
-    prepared: stages.PreparedDocument, out: Path, settings: Settings, timings: dict[str, float]
-) -> stages.DocumentResult:
-    """A one-page document's OCR and finish in one task, when pages are not cached: a task run
-    fewer per page (about 50 ms of CPU between the flow, its task threads and the API server),
-    and the page's words go to the finish in memory instead of through a file. Retried like
-    an OCR task: a transient failure of the finish (a timed-out field re-read, an I/O error)
-    repeats the page's reading too, which is safe, only slower."""
+_PREPARE_GATES: dict[int, threading.Semaphore] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _prepare_gate(workers: int) -> threading.Semaphore:
+    """The process's limit on documents being prepared at once, as `preparers` sets it."""
+    with _GATES_LOCK:
+        return _PREPARE_GATES.setdefault(workers, threading.Semaphore(preparers(workers)))
+
+
+@task(
+    name="digitise",
+    cache_policy=NO_CACHE,
+    retry_condition_fn=_retry_transient,
+    retry_delay_seconds=1,
+)
+def digitise_task(
+    doc: DocumentSource, out: Path, settings: Settings
+) -> stages.DocumentResult | stages.PreparedDocument | IpdError:
+    """Prepare a document and, when it has a single page, read and finish it too; used when
+    pages are not cached (the temporary API). One task run per page instead of three (each
+    costs about 50 ms of CPU between the flow, its task threads and the API server), and the
+    page's words reach the finish in memory rather than through a file. A document of several
+    pages (or none) comes back prepared, and the flow reads its pages in parallel as usual.
+
+    Bad input is returned, as by `prepare_task`. A transient failure (a timed-out reading, an
+    I/O error) repeats the whole task, which is safe, only slower. Preparing waits for the
+    process's prepare gate (`preparers`), taken only for the few tenths of a second it lasts."""
+    with _prepare_gate(settings.ocr.workers):
+        prepared = prepare_task.fn(doc, out, settings)
+    if not isinstance(prepared, stages.PreparedDocument) or len(prepared.pages) != 1:
+        return prepared
     started = time.perf_counter()
     page = _ocr(prepared.pages[0], settings)
-    timings = {**timings, "ocr_wall": round(time.perf_counter() - started, 3),
+    timings = {"ingest_preprocess": prepared.seconds,
+               "ocr_wall": round(time.perf_counter() - started, 3),
                "ocr_cpu": round(page.seconds, 3)}  # fmt: skip
     try:
         return stages.finish_document(prepared, [page], out, settings, timings)
     finally:
         del page
         release_free_memory()
-
-
-ocr_and_finish_task = task(
-    name="ocr-and-finish",
-    cache_policy=NO_CACHE,
-    retry_condition_fn=_retry_transient,
-    retry_delay_seconds=1,
-)(_ocr_and_finish)
 
 
 @task(name="quarantine", cache_policy=NO_CACHE)
@@ -284,9 +301,10 @@ def _run_documents(
         progress.document_done(doc.doc_id, res.status)
 
     done = len(results)
-    one_page_task = None if page_task is cached_ocr_task else ocr_and_finish_task
-    events = _in_window(todo, out, settings, page_task, one_page_task, window_size(settings))
-    for event in events:
+    # Without a page cache a document starts with `digitise`, which also reads and finishes
+    # a one-page document; with one, every page is its own (cached) task.
+    whole = page_task is not cached_ocr_task
+    for event in _in_window(todo, out, settings, page_task, whole, window_size(settings)):
         if isinstance(event, _PageDone):
             progress.page_done(event.doc_id, event.index)
         elif isinstance(event, _Failed):
@@ -346,14 +364,15 @@ class _InFlight:
 
 def _in_window(
     todo: list[DocumentSource], out: Path, settings: Settings, page_task: Any,
-    one_page_task: Any | None, window: int,
+    whole: bool, window: int,
 ) -> Iterator[_PageDone | _Finished | _Failed]:  # fmt: skip
     """Run prepare -> OCR of each page -> finish for every document, with at most `window`
     documents between their prepare and the end of their finish. Tasks are submitted as the
     previous stage of their document completes (completion callbacks feed one queue, so this
     works with any task runner), so the finish of one document runs beside the OCR of the
-    next ones. A document's futures are dropped as soon as it is done. With `one_page_task`,
-    a one-page document's OCR and finish are that one task.
+    next ones. A document's futures are dropped as soon as it is done. With `whole`, a
+    document starts with `digitise_task`, which finishes a one-page document by itself (and
+    gates its own preparing); otherwise with `prepare_task`, gated here.
 
     A failed document is reported once all its tasks have ended (none still uses its work
     folder); the caller quarantines it while this generator waits."""
@@ -361,7 +380,8 @@ def _in_window(
     completed: SimpleQueue[PrefectFuture[Any]] = SimpleQueue()
     owner: dict[PrefectFuture[Any], tuple[_InFlight, stages.PreparedPage | None]] = {}
     in_flight: dict[str, _InFlight] = {}
-    preparing, max_preparing = 0, preparers(settings.ocr.workers)
+    first_task, first_name = (digitise_task, "digitise") if whole else (prepare_task, "prepare")
+    preparing, max_preparing = 0, window if whole else preparers(settings.ocr.workers)
 
     def track(fut: PrefectFuture[Any], doc: _InFlight, page: stages.PreparedPage | None) -> None:
         owner[fut] = (doc, page)
@@ -374,10 +394,10 @@ def _in_window(
             preparing += 1
             doc = _InFlight(queue.popleft())
             in_flight[doc.doc.doc_id] = doc
-            fut = prepare_task.with_options(task_run_name=f"prepare {doc.doc.doc_id}").submit(
-                doc.doc, out, settings
-            )
-            track(fut, doc, None)
+            named = first_task.with_options(task_run_name=f"{first_name} {doc.doc.doc_id}")
+            if whole:  # it reads a page: retried as page readings are
+                named = named.with_options(retries=settings.ocr.retries)
+            track(named.submit(doc.doc, out, settings), doc, None)
 
     def finish(doc: _InFlight) -> None:
         assert doc.prepared is not None
@@ -405,14 +425,13 @@ def _in_window(
                 prepared = fut.result()
                 if isinstance(prepared, BaseException):
                     raise prepared
-                doc.prepared, doc.ocr_started = prepared, time.perf_counter()
-                if one_page_task is not None and len(prepared.pages) == 1:
-                    track(one_page_task.with_options(
-                        task_run_name=f"ocr+finish {doc.doc.doc_id}",
-                        retries=settings.ocr.retries,
-                    ).submit(prepared, out, settings, {"ingest_preprocess": prepared.seconds}),
-                          doc, None)  # fmt: skip
+                if isinstance(prepared, stages.DocumentResult):  # digitised in one task
+                    yield _PageDone(doc.doc.doc_id, 0)
+                    _forget(prepared)
+                    del in_flight[doc.doc.doc_id]
+                    yield _Finished(prepared, time.perf_counter() - doc.started)
                 else:
+                    doc.prepared, doc.ocr_started = prepared, time.perf_counter()
                     for p in prepared.pages:
                         track(page_task.with_options(
                             task_run_name=f"ocr {doc.doc.doc_id} page {p.index + 1}",
@@ -428,8 +447,6 @@ def _in_window(
                     finish(doc)
             else:
                 result = fut.result()
-                if not doc.pages and doc.prepared.pages:  # OCR and finish were one task
-                    yield _PageDone(doc.doc.doc_id, doc.prepared.pages[0].index)
                 _forget(doc.prepared, *doc.pages, result)
                 del in_flight[doc.doc.doc_id]
                 yield _Finished(result, time.perf_counter() - doc.started)
