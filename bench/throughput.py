@@ -1,7 +1,7 @@
 """Pages per minute and peak memory: the pipeline against Tesseract alone and OCRmyPDF, on the
 same pages, in one run. Not part of the test run.
 
-    flock /tmp/ipd-bench.lock .venv/bin/python -m bench.throughput [--pages 60]
+    flock /tmp/ipd-bench.lock .venv/bin/python -m bench.throughput [--pages 60] [--rounds 3]
     flock /tmp/ipd-bench.lock .venv/bin/python -m bench.throughput --memory 50,300
     flock /tmp/ipd-bench.lock .venv/bin/python -m bench.throughput --memory 50,300 --repeat 3 --trace
 
@@ -33,6 +33,7 @@ import contextlib
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -232,6 +233,9 @@ def main() -> None:
                     help="--memory: RSS per kind of process (flow, API server, Tesseract), "
                          "also written as CSV under --work")  # fmt: skip
     ap.add_argument("--work", type=Path, default=Path("/tmp/ipd-bench-throughput"))
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="main table: run the limit and the default 2-worker run this many "
+                    "times, alternating, and report the median ratio")  # fmt: skip
     ap.add_argument("--skip", type=str, default="",
                     help="variants to leave out, comma-separated: w1, cli, tesserocr, server, "
                     "ocrmypdf")  # fmt: skip
@@ -275,12 +279,23 @@ def main() -> None:
     listing.write_text("".join(f"{p} {round(d)}\n" for p, d in pages))
     tcmd = (f"xargs -P {cores} -n 2 sh -c 'tesseract \"$0\" stdout --psm 3 --dpi \"$1\" "
             f"-l eng -c preserve_interword_spaces=0 tsv > /dev/null 2>&1' < {listing}")  # fmt: skip
-    wall, peak, _ = measure(tcmd, {**env, "OMP_THREAD_LIMIT": "1"})
-    limit = n / wall * 60
-    row(f"tesseract-cli -P{cores}", n, wall, peak, limit, "the limit")
-    for workers in (cores, 1) if "w1" not in skip else (cores,):
-        wall, peak, batch = ipd_run(env, folder, args.work / f"out-eph-{workers}", workers)
-        row(f"ipd-ephemeral w{workers}", n, wall, peak, limit, f"batch {batch:.1f} s")
+    limits, ratios = [], []
+    for rnd in range(args.rounds):  # the limit and the default run alternate
+        wall, peak, _ = measure(tcmd, {**env, "OMP_THREAD_LIMIT": "1"})
+        limits.append(n / wall * 60)
+        row(f"tesseract-cli -P{cores}", n, wall, peak, limits[-1], "the limit")
+        wall, peak, batch = ipd_run(env, folder, args.work / f"out-eph-{cores}-{rnd}", cores)
+        row(f"ipd-ephemeral w{cores}", n, wall, peak, limits[-1], f"batch {batch:.1f} s")
+        ratios.append(n / wall * 60 / limits[-1])
+    limit = statistics.median(limits)
+    if args.rounds > 1:
+        print(f"{args.rounds} rounds: limit {min(limits):.1f}-{max(limits):.1f} pages/min "
+              f"(median {limit:.1f}); ipd-ephemeral w{cores} ratio "
+              f"{' '.join(f'{r:.2f}' for r in ratios)}, median {statistics.median(ratios):.2f}; "
+              "the rows below are against the median limit", flush=True)  # fmt: skip
+    if "w1" not in skip:
+        wall, peak, batch = ipd_run(env, folder, args.work / "out-eph-1", 1)
+        row("ipd-ephemeral w1", n, wall, peak, limit, f"batch {batch:.1f} s")
     for engine in ("cli", "tesserocr"):  # the program, and the optional in-process engine
         if engine not in skip:
             eenv = {**env, "IPDIGITISE_OCR__ENGINE": engine}
