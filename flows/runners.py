@@ -40,9 +40,17 @@ def heartbeats_only_for_a_server() -> Iterator[None]:
     if api_url():
         yield
         return
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.context import SettingsContext
 
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    # a copy of the current settings (Prefect's temporary_settings would read the environment
+    # and the profile again: 0.26 s of CPU at the start of every batch)
+    current = SettingsContext.get()
+    if current is None:  # not inside Prefect's settings (never seen): leave them alone
+        yield
+        return
+    base = current.settings
+    quiet = base.model_copy(update={"flows": base.flows.model_copy(update={"heartbeat_frequency": None})})  # fmt: skip
+    with SettingsContext(profile=current.profile, settings=quiet):
         yield
 
 
