@@ -279,20 +279,34 @@ def main() -> None:
     listing.write_text("".join(f"{p} {round(d)}\n" for p, d in pages))
     tcmd = (f"xargs -P {cores} -n 2 sh -c 'tesseract \"$0\" stdout --psm 3 --dpi \"$1\" "
             f"-l eng -c preserve_interword_spaces=0 tsv > /dev/null 2>&1' < {listing}")  # fmt: skip
-    limits, ratios = [], []
-    for rnd in range(args.rounds):  # the limit and the default run alternate
+    pdf = args.work / "pages.pdf"
+    to_pdf(pages, pdf)
+    ocrmypdf = Path(sys.executable).with_name("ocrmypdf")
+    ocmd = [str(ocrmypdf), "--jobs", str(cores), "--sidecar", str(args.work / "side.txt"),
+            "-l", "eng", "--force-ocr", str(pdf), str(args.work / "ocrmypdf-out.pdf")]  # fmt: skip
+    limits, ratios, ipds, ocrs = [], [], [], []
+    for rnd in range(args.rounds):  # the limit, the default run (and OCRmyPDF) alternate
         wall, peak, _ = measure(tcmd, {**env, "OMP_THREAD_LIMIT": "1"})
         limits.append(n / wall * 60)
         row(f"tesseract-cli -P{cores}", n, wall, peak, limits[-1], "the limit")
         wall, peak, batch = ipd_run(env, folder, args.work / f"out-eph-{cores}-{rnd}", cores)
         row(f"ipd-ephemeral w{cores}", n, wall, peak, limits[-1], f"batch {batch:.1f} s")
-        ratios.append(n / wall * 60 / limits[-1])
+        ipds.append(n / wall * 60)
+        ratios.append(ipds[-1] / limits[-1])
+        if args.rounds > 1 and "ocrmypdf" not in skip:
+            wall, peak, _ = measure(ocmd, env)
+            row(f"ocrmypdf --jobs {cores}", n, wall, peak, limits[-1], "PDF/A output, sidecar text")
+            ocrs.append(n / wall * 60)
     limit = statistics.median(limits)
     if args.rounds > 1:
-        print(f"{args.rounds} rounds: limit {min(limits):.1f}-{max(limits):.1f} pages/min "
-              f"(median {limit:.1f}); ipd-ephemeral w{cores} ratio "
-              f"{' '.join(f'{r:.2f}' for r in ratios)}, median {statistics.median(ratios):.2f}; "
-              "the rows below are against the median limit", flush=True)  # fmt: skip
+        summary = (f"{args.rounds} rounds: limit {min(limits):.1f}-{max(limits):.1f} pages/min "
+                   f"(median {limit:.1f}); ipd-ephemeral w{cores} ratio "
+                   f"{' '.join(f'{r:.2f}' for r in ratios)}, median {statistics.median(ratios):.2f}")  # fmt: skip
+        if ocrs:
+            against = [i / o for i, o in zip(ipds, ocrs, strict=True)]
+            summary += (f"; ipd / OCRmyPDF {' '.join(f'{r:.2f}' for r in against)}, "
+                        f"median {statistics.median(against):.2f}")  # fmt: skip
+        print(f"{summary}; the rows below are against the median limit", flush=True)
     if "w1" not in skip:
         wall, peak, batch = ipd_run(env, folder, args.work / "out-eph-1", 1)
         row("ipd-ephemeral w1", n, wall, peak, limit, f"batch {batch:.1f} s")
@@ -310,12 +324,7 @@ def main() -> None:
             shutil.rmtree(args.work / "store-srv", ignore_errors=True)  # no cached page reused
             wall, peak, batch = ipd_run(senv, folder, args.work / "out-srv", cores)
             row(f"ipd-server w{cores}", n, wall, peak, limit, f"batch {batch:.1f} s")
-    if "ocrmypdf" not in skip:
-        pdf = args.work / "pages.pdf"
-        to_pdf(pages, pdf)
-        ocrmypdf = Path(sys.executable).with_name("ocrmypdf")
-        ocmd = [str(ocrmypdf), "--jobs", str(cores), "--sidecar", str(args.work / "side.txt"),
-                "-l", "eng", "--force-ocr", str(pdf), str(args.work / "ocrmypdf-out.pdf")]  # fmt: skip
+    if "ocrmypdf" not in skip and args.rounds == 1:
         wall, peak, _ = measure(ocmd, env)
         row(f"ocrmypdf --jobs {cores}", n, wall, peak, limit, "PDF/A output, sidecar text")
     # start-up: one page end to end against one Tesseract call on the same page
