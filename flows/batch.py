@@ -2,11 +2,11 @@
 
 Tasks are thin wrappers over `flows.stages`; fan-out stays in the flow; tasks pass paths and
 small models, never images, and a page's OCR reaches the finish task as a file
-(`flows.pagefiles`). Without a page cache (the temporary API) a one-page document is
-prepared, read and finished in a single task (`digitise_task`). Page OCR runs on a bounded thread pool (one single-threaded Tesseract
-process per worker) or a Dask cluster. A bounded window of documents is in flight at once, so
-the flow never holds the whole batch's prepared pages and futures. Any failure of a document ends in quarantine; the batch
-goes on.
+(`flows.pagefiles`). Without a page cache (the temporary API) a one-page document is prepared,
+read and finished in a single task (`digitise_task`). Page OCR runs on a bounded thread pool
+(one single-threaded Tesseract worker per thread) or a Dask cluster. A bounded window of
+documents is in flight at once, so the flow never holds the whole batch's prepared pages and
+futures. Any failure of a document ends in quarantine; the batch goes on.
 """
 
 from __future__ import annotations
