@@ -3,10 +3,11 @@
 Tasks are thin wrappers over `flows.stages`; fan-out stays in the flow; tasks pass paths and
 small models, never images, and a page's OCR reaches the finish task as a file
 (`flows.pagefiles`). Without a page cache (the temporary API) a one-page document is prepared,
-read and finished in a single task (`digitise_task`). Page OCR runs on a bounded thread pool
-(one single-threaded Tesseract worker per thread) or a Dask cluster. A bounded window of
-documents is in flight at once, so the flow never holds the whole batch's prepared pages and
-futures. Any failure of a document ends in quarantine; the batch goes on.
+read and finished in a single task (`digitise_task`). Page OCR runs on a thread pool, with at
+most `ocr.workers` single-threaded Tesseract workers reading at once (`flows.runners`), or on a
+Dask cluster. A bounded window of documents is in flight at once, so the flow never holds the
+whole batch's prepared pages and futures. Any failure of a document ends in quarantine; the
+batch goes on.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from flows.runners import (
     heartbeats_only_for_a_server,
     make_task_runner,
     ocr_slot,
+    preparers,
 )
 from flows.settings import Settings
 from ocr.errors import IpdError, OutputError
@@ -95,14 +97,6 @@ def prepare_task(
         return exc
 
 
-def preparers(workers: int) -> int:
-    """Documents being prepared at once. Preparing a page (decode, float buffers for
-    binarisation and deskew) briefly takes a few hundred MB and costs about a tenth of its OCR:
-    one preparer feeds up to four OCR workers, and fewer at once keep a long batch's peak memory
-    from stacking these bursts. The flow holds prepares back; no worker thread waits."""
-    return max(1, workers // 4)
-
-
 def _forget(*results: Any) -> None:
     """Drop finished tasks' results from Prefect's per-flow-run table, which otherwise keeps an
     entry (with its state) for every task run of the batch until the flow run ends."""
@@ -117,7 +111,7 @@ def _forget(*results: Any) -> None:
 
 
 def _ocr(page: stages.PreparedPage, settings: Settings) -> PageOcr:
-    with ocr_slot():
+    with ocr_slot(settings.ocr.workers):
         return stages.ocr_page(page, settings)
 
 

@@ -1,10 +1,13 @@
 """Where page OCR runs (a bounded thread pool, or a Dask cluster) and how many OCR slots exist.
 
-The global concurrency limit `OCR_LIMIT` holds one slot per core of the machine doing OCR, so
-two overlapping runs (a nightly batch and an inbox arrival, say) never start more Tesseract
-processes than there are cores. It lives on the Prefect server; with the ephemeral API (no
-`PREFECT_API_URL`) there is one run per process and the bounded thread pool is the limit, so
-slots are not used at all.
+Within a process, no more than `ocr.workers` pages are read at once (`ocr_slot`), while the
+thread pool has a thread or more beyond that (`task_threads`): one prepares the next document
+or finishes the last one while every OCR worker reads a page, so no worker waits for Python.
+
+Across processes, the global concurrency limit `OCR_LIMIT` holds one slot per core of the
+machine doing OCR, so two overlapping runs (a nightly batch and an inbox arrival, say) never
+start more Tesseract processes than there are cores. It lives on the Prefect server; with the
+ephemeral API (no `PREFECT_API_URL`) there is one run per process and the slots are not used.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -54,6 +58,22 @@ def heartbeats_only_for_a_server() -> Iterator[None]:
         yield
 
 
+def preparers(workers: int) -> int:
+    """Documents being prepared at once. Preparing a page (decode, float buffers for
+    binarisation and deskew) briefly takes a few hundred MB and costs about a tenth of its OCR:
+    one preparer feeds up to four OCR workers, and fewer at once keep a long batch's peak memory
+    from stacking these bursts."""
+    return max(1, workers // 4)
+
+
+def task_threads(workers: int) -> int:
+    """Task threads for `workers` OCR workers: one per worker, plus the preparers. With one
+    thread per worker, a worker's Tesseract waited while its thread prepared or finished a
+    document in Python, and when two threads wanted the interpreter at once a core stood idle
+    (3 % of a 2-core batch). The extra threads do that work while every worker reads."""
+    return workers + preparers(workers)
+
+
 def make_task_runner(
     kind: RunnerKind, workers: int, dask_address: str | None = None
 ) -> TaskRunner[Any]:
@@ -62,7 +82,7 @@ def make_task_runner(
     if kind == "threads":
         if dask_address:
             raise ValueError("--dask-address needs --task-runner dask")
-        return ThreadPoolTaskRunner(max_workers=workers)
+        return ThreadPoolTaskRunner(max_workers=task_threads(workers))
     from flows.dask_runner import LocalAwareDaskTaskRunner
 
     if dask_address:
@@ -113,18 +133,29 @@ def ensure_ocr_limit(slots: int | None = None, *, update: bool = False) -> int |
         return None
 
 
+_LOCAL_SLOTS: dict[int, threading.BoundedSemaphore] = {}
+_LOCAL_SLOTS_LOCK = threading.Lock()
+
+
+def _local_slots(workers: int) -> threading.BoundedSemaphore:
+    with _LOCAL_SLOTS_LOCK:
+        return _LOCAL_SLOTS.setdefault(workers, threading.BoundedSemaphore(max(1, workers)))
+
+
 @contextlib.contextmanager
-def ocr_slot() -> Iterator[None]:
-    """Hold one slot of the global OCR limit while the body runs (no-op without a server)."""
-    if not api_url():
-        yield
-        return
-    with contextlib.ExitStack() as stack:
-        try:  # not prefect.concurrency: see flows.slots for why
-            stack.enter_context(_OCR_SLOTS.held())
-        except Exception as exc:  # the API went away: OCR still works, only unthrottled
-            log.warning("no OCR slot (%s); running without the global limit", exc)
-        yield
+def ocr_slot(workers: int) -> Iterator[None]:
+    """Hold one of this process's `workers` OCR slots, and with a server one slot of the
+    global OCR limit, while the body (a page's reading) runs."""
+    with _local_slots(workers):
+        if not api_url():
+            yield
+            return
+        with contextlib.ExitStack() as stack:
+            try:  # not prefect.concurrency: see flows.slots for why
+                stack.enter_context(_OCR_SLOTS.held())
+            except Exception as exc:  # the API went away: OCR still works, only unthrottled
+                log.warning("no OCR slot (%s); running without the global limit", exc)
+            yield
 
 
 _OCR_SLOTS = Slots(OCR_LIMIT)

@@ -185,3 +185,25 @@ def test_prefect_settings_do_not_change_outputs_fingerprint(clean_env: Path) -> 
 def test_describe_names_the_api() -> None:
     assert ApiChoice("temporary").describe() == "Prefect API: a temporary local server"
     assert "(PREFECT_API_URL)" in ApiChoice("configured", "http://h:1/api").describe()
+
+
+def test_the_early_temporary_server_runs_without_the_services_nobody_uses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Task-run recording, event storage and automations are off on the temporary server, as
+    Prefect's own temporary-server variables stay; the environment can turn a service back on."""
+    started: list[dict[str, str]] = []
+
+    class Popen:
+        def __init__(self, args: list[str], env: dict[str, str], **_: object) -> None:
+            started.append(env)
+
+    monkeypatch.setattr(prefect_api.subprocess, "Popen", Popen)
+    monkeypatch.setattr(prefect_api.atexit, "register", lambda fn: fn)
+    monkeypatch.setenv("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", "true")
+    prefect_api.EarlyServer().start()
+    env = started[0]
+    assert env["PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED"] == "false"
+    assert env["PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED"] == "false"
+    assert env["PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED"] == "true"  # the user's own choice
+    assert env["PREFECT__SERVER_EPHEMERAL"] == "1" and env["PREFECT_UI_ENABLED"] == "0"

@@ -123,7 +123,7 @@ def test_ocr_runs_without_a_slot_when_the_api_is_gone(caplog: pytest.LogCaptureF
 
     ran = []
     dead = "http://127.0.0.1:9/api"  # nothing listens
-    with temporary_settings({PREFECT_API_URL: dead}), runners.ocr_slot():
+    with temporary_settings({PREFECT_API_URL: dead}), runners.ocr_slot(2):
         ran.append(True)
     assert ran == [True]
     assert "no OCR slot" in caplog.text

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -67,11 +70,36 @@ def test_without_a_server_there_are_no_ocr_slots_and_the_pool_is_bounded(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    with ocr_slot():  # must not try to reach any API
+    with ocr_slot(3):  # must not try to reach any API
         pass
-    assert make_task_runner("threads", 3)._max_workers == 3  # type: ignore[attr-defined]
+    # one thread per OCR worker plus the preparers (one per four workers)
+    assert make_task_runner("threads", 3)._max_workers == 4  # type: ignore[attr-defined]
+    assert make_task_runner("threads", 8)._max_workers == 10  # type: ignore[attr-defined]
     with pytest.raises(ValueError):
         make_task_runner("threads", 2, "tcp://127.0.0.1:8786")
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_no_more_pages_are_read_at_once_than_there_are_workers(
+    monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """The task pool has more threads than OCR workers; the process's OCR slots hold the
+    readings to `workers` at once, whatever the number of threads asking."""
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    lock, counts = threading.Lock(), {"now": 0, "peak": 0}
+
+    def read(_: int) -> None:
+        with ocr_slot(workers):
+            with lock:
+                counts["now"] += 1
+                counts["peak"] = max(counts["peak"], counts["now"])
+            time.sleep(0.03)
+            with lock:
+                counts["now"] -= 1
+
+    with ThreadPoolExecutor(workers + 3) as pool:
+        list(pool.map(read, range(4 * workers + 4)))
+    assert counts["peak"] == workers
 
 
 def test_flow_run_heartbeats_are_off_on_the_temporary_api_only() -> None:
