@@ -11,7 +11,9 @@ the multi-page TIFF, PDF and page folder of `sample_scans/documents`. Variants:
 - `tesseract-cli`: the `tesseract` CLI alone on the pipeline's own preprocessed pages (prepared
   before timing), one single-threaded process per core through `xargs -P`, TSV to /dev/null;
 - `ipd-ephemeral`: `python -m flows run` end to end, Prefect's ephemeral API, 2 and 1 workers
-  (the default engine), and at 2 with the `tesseract` program (`IPDIGITISE_OCR__ENGINE=cli`) and
+  (the default engine; 1 worker also pinned to one core with `taskset`, so that the scaling
+  from 1 to 2 workers is also measured without a spare core for the pipeline's own Python),
+  and at 2 with the `tesseract` program (`IPDIGITISE_OCR__ENGINE=cli`) and
   with the optional in-process engine (`IPDIGITISE_OCR__ENGINE=tesserocr`);
 - `ipd-server`: the same against a `prefect server start` started before timing;
 - `ocrmypdf`: `ocrmypdf --jobs <cores> --sidecar` on one PDF of the same preprocessed pages.
@@ -205,12 +207,14 @@ def to_pdf(pages: list[tuple[Path, float]], target: Path) -> None:
 
 
 def ipd_run(
-    env: dict[str, str], folder: Path, out: Path, workers: int, trace: Trace | None = None
-) -> tuple[float, float, float]:
-    """Wall, peak MiB, and the batch seconds the command prints."""
+    env: dict[str, str], folder: Path, out: Path, workers: int, trace: Trace | None = None,
+    cpus: str = "",
+) -> tuple[float, float, float]:  # fmt: skip
+    """Wall, peak MiB, and the batch seconds the command prints. `cpus`: run on these CPUs
+    only (taskset's list, e.g. "0"), the command and every process it starts."""
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [sys.executable, "-m", "flows", "run", str(folder), "--out", str(out),
-           "--workers", str(workers)]  # fmt: skip
+    cmd = [*(["taskset", "-c", cpus] if cpus else []), sys.executable, "-m", "flows", "run",
+           str(folder), "--out", str(out), "--workers", str(workers)]  # fmt: skip
     wall, peak, text = measure(cmd, env, trace=trace)
     rows = [line for line in text.splitlines() if re.match(r"\s*\d+\s*│", line)]
     pages = int(rows[-1].split("│")[1])
@@ -308,8 +312,15 @@ def main() -> None:
                         f"median {statistics.median(against):.2f}")  # fmt: skip
         print(f"{summary}; the rows below are against the median limit", flush=True)
     if "w1" not in skip:
-        wall, peak, batch = ipd_run(env, folder, args.work / "out-eph-1", 1)
-        row("ipd-ephemeral w1", n, wall, peak, limit, f"batch {batch:.1f} s")
+        # Scaling from 1 to 2 workers: against 1 worker on the whole machine (where the
+        # pipeline's own Python runs on the other core for free) and against 1 worker with the
+        # command pinned to one core (the pipeline alone on one core, as 2 workers on 2)
+        w2 = statistics.median(ipds)
+        for name, cpus in (("", ""), (" on 1 core", "0")):
+            wall, peak, batch = ipd_run(env, folder, args.work / "out-eph-1", 1, cpus=cpus)
+            w1 = n / wall * 60
+            row(f"ipd-ephemeral w1{name}", n, wall, peak, limit,
+                f"batch {batch:.1f} s; w{cores} / ({cores} x this) = {w2 / (cores * w1):.2f}")  # fmt: skip
     for engine in ("cli", "tesserocr"):  # the program, and the optional in-process engine
         if engine not in skip:
             eenv = {**env, "IPDIGITISE_OCR__ENGINE": engine}
