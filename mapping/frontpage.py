@@ -28,6 +28,8 @@ ROLE_OF_CODE = {
 }
 DATE_FIELDS = {"22": "filing_date", "45": "publication_date", "43": "publication_date",
                "41": "publication_date", "44": "publication_date"}  # fmt: skip
+POSITION_DOUBT = 0.9
+"""Confidence factor of a title found by its position rather than by (54)."""
 # Kind codes a printed document type allows (ST.16), by office; used as a cross-check only.
 KIND_OF_TYPE: tuple[tuple[str, str, str], ...] = (
     (r"united\s+states\s+patent(?!\s+application)", "US", r"^(?:B\d?|E\d?|S\d?|P\d?|H\d?|C\d?)$"),
@@ -60,6 +62,10 @@ class FrontPage:
         self.pending_priority: dict[str, tuple[str, Provenance]] = {}
         self.abstract_lines: list[list[Word]] = []
         """The abstract's printed lines (for line-aware dehyphenation with a document lexicon)."""
+        self.title_by_position = False
+        """The title was found above the parties without (54) (its confidence is lowered)."""
+        self.title_weakest = 1.0
+        """The lowest confidence of the title's words (one misread word of a long title)."""
 
     def put(
         self,
@@ -152,10 +158,17 @@ def _title(fp: FrontPage, seg: Segment) -> None:
     start = value_start(seg)
     words = seg.words_in(start, len(seg.text))
     lines = [ln for ln in seg.lines() if any(w in words for w in ln)]
-    title = join_lines([" ".join(w.text for w in ln if w in words) for ln in lines])
-    title = re.sub(r"\s+[^\w(\"'“]+$", "", title).strip(" .;:,")
+    title = title_text([" ".join(w.text for w in ln if w in words) for ln in lines])
     if title:
         fp.put("title", "54", title, seg.provenance(start))
+        if words:
+            fp.title_weakest = min(w.confidence for w in words)
+
+
+def title_text(lines: list[str]) -> str:
+    """A title from its printed lines, without trailing specks and punctuation."""
+    title = join_lines(lines)
+    return re.sub(r"\s+[^\w(\"'“]+$", "", title).strip(" .;:,")
 
 
 def join_lines(lines: list[str]) -> str:
@@ -447,9 +460,12 @@ def _title_above_parties(fp: FrontPage, lines: list[Line], segments: list[Segmen
         return
     words = [w for ln in block for w in ln.words]
     title = join_lines([ln.text for ln in block]).strip(" .;:,")
-    conf = field_confidence(words) * 0.9
+    conf = field_confidence(words) * POSITION_DOUBT
     fp.put("title", "54", title, Provenance(page=block[0].page, bbox=union_bbox(w.bbox for w in words),
                                            confidence=round(conf, 4), raw=title))  # fmt: skip
+    if "title" in fp.fields:
+        fp.title_by_position = True
+        fp.title_weakest = min(w.confidence for w in words)
 
 
 def machine_number(lines: list[Line]) -> tuple[tuple[str, str, str], Line] | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from mapping import normalise as nz
-from mapping.frontpage import FrontPage, extract_front_page
+from mapping.frontpage import POSITION_DOUBT, FrontPage, extract_front_page, title_text
 from mapping.inid import field_confidence, strip_label
 from mapping.ipc import Symbol, find_symbols, symbol_confidence
 from mapping.layout import Line, reading_order, union_bbox
@@ -63,6 +63,7 @@ def refine(fp: FrontPage, reread: Reread, threshold: float) -> int:
                 update["normalised"] = nz.application_search_form(value)
             fp.fields[name] = f.model_copy(update=update)
             changed += 1
+    changed += _refine_title(fp, reread, threshold)
     changed += _refine_ipc(fp, reread, threshold)
     for role in ("applicant", "inventor"):
         changed += _refine_party(fp, reread, threshold, role)
@@ -87,6 +88,46 @@ def _provenance(page: int | None, words: list[Word], raw: str) -> Provenance:
         confidence=round(field_confidence(words), 4),
         raw=raw,
     )
+
+
+def _refine_title(fp: FrontPage, reread: Reread, threshold: float) -> int:
+    """The title: its printed lines read again as one block, when the title or one of its words
+    is below `threshold` (one misread word hardly lowers the confidence of a long title). Only
+    the words inside the first reading's box count (see `_within`)."""
+    f = fp.fields.get("title")
+    if f is None or f.source.bbox is None:
+        return 0
+    if f.source.confidence >= threshold and fp.title_weakest >= threshold:
+        return 0
+    words = _within(reread(f.source.page or 0, f.source.bbox, "title") or [], f.source.bbox)
+    if not words:
+        return 0
+    lines = _line_texts(words)
+    value = title_text(lines)
+    if not value:
+        return 0
+    new = _provenance(f.source.page, words, "\n".join(lines))
+    if fp.title_by_position:
+        new = new.model_copy(update={"confidence": round(new.confidence * POSITION_DOUBT, 4)})
+    if value == f.value:
+        best = max(f.source.confidence, new.confidence)
+        fp.fields["title"] = f.model_copy(
+            update={"source": f.source.model_copy(update={"confidence": round(best, 4)})}
+        )
+        return 0
+    if new.confidence < f.source.confidence + CLEARLY_BETTER:
+        return 0
+    fp.fields["title"] = f.model_copy(update={"value": value, "source": new})
+    return 1
+
+
+def _within(words: list[Word], bbox: BBox) -> list[Word]:
+    """The words of a crop reading whose centre lies in `bbox`: the crop's margins catch a label
+    on the left, the next column on the right and cut lines above and below; a letter the first
+    reading lost at an edge still has its word's centre inside."""
+    x0, y0, x1, y1 = bbox
+    return [w for w in words
+            if x0 <= (w.bbox[0] + w.bbox[2]) / 2 <= x1 and y0 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1]  # fmt: skip
 
 
 def _refine_ipc(fp: FrontPage, reread: Reread, threshold: float) -> int:
@@ -161,16 +202,21 @@ def _refine_party(fp: FrontPage, reread: Reread, threshold: float, role: str) ->
     party = fp.parties[index]
     if party.source.confidence >= threshold or party.source.bbox is None:
         return 0
-    words = reread(party.source.page or 0, party.source.bbox, "block")
+    words = _within(reread(party.source.page or 0, party.source.bbox, "block") or [],
+                    party.source.bbox)  # fmt: skip
     if not words:
         return 0
-    text = "\n".join(_line_texts(words))
+    text, starts = _block(words)
     code = {"applicant": "71", "inventor": "72"}[role]
-    entries = split_parties(strip_value(text, code))
+    value = strip_value(text, code)
+    entries = split_parties(value)
     if not entries:
         return 0
     name, residence, country, (s, e) = entries[0]
-    name_words = [w for w in words if w.text in name.split()] or words
+    skip = len(text) - len(value)
+    entry = [w for at, w in starts if at < skip + e and at + len(w.text) > skip + s] or words
+    tokens = {t.strip(",.;:") for t in name.split()}
+    name_words = [w for w in entry if w.text.strip(",.;:") in tokens] or entry
     conf = round(field_confidence(name_words), 4)
     if name == party.name:
         best = max(conf, party.source.confidence)
@@ -187,16 +233,34 @@ def _refine_party(fp: FrontPage, reread: Reread, threshold: float, role: str) ->
         kind="organisation" if is_organisation(name) else "person",
         residence=residence,
         country=country,
-        source=_provenance(party.source.page, words, text).model_copy(update={"confidence": conf}),
+        source=_provenance(party.source.page, entry, value[s:e].strip()).model_copy(
+            update={"confidence": conf}
+        ),
     )
     return 1
 
 
-def _line_texts(words: list[Word]) -> list[str]:
-    lines: dict[tuple[int, int, int], list[str]] = {}
+def _block(words: list[Word]) -> tuple[str, list[tuple[int, Word]]]:
+    """The text of a block reading, one printed line a line, and where each word starts in it."""
+    text, starts = "", []
+    for line in _lines(words):
+        text += "\n" if text else ""
+        for i, w in enumerate(line):
+            text += " " if i else ""
+            starts.append((len(text), w))
+            text += w.text
+    return text, starts
+
+
+def _lines(words: list[Word]) -> list[list[Word]]:
+    lines: dict[tuple[int, int, int], list[Word]] = {}
     for w in words:
-        lines.setdefault((w.block, w.par, w.line), []).append(w.text)
-    return [" ".join(ws) for ws in lines.values()]
+        lines.setdefault((w.block, w.par, w.line), []).append(w)
+    return list(lines.values())
+
+
+def _line_texts(words: list[Word]) -> list[str]:
+    return [" ".join(w.text for w in line) for line in _lines(words)]
 
 
 def _casefold(name: str) -> str:
@@ -231,7 +295,7 @@ def _twin_parties(fp: FrontPage, reread: Reread) -> int:
     for i, p, code in ((ia, a, "71"), (ib, b, "73")):
         if p.source.bbox is None:
             continue
-        words = reread(p.source.page or 0, p.source.bbox, "block")
+        words = _within(reread(p.source.page or 0, p.source.bbox, "block") or [], p.source.bbox)
         if not words:
             continue
         text = "\n".join(_line_texts(words))

@@ -35,6 +35,9 @@ PROFILES: dict[str, Profile] = {
     "ipc": Profile(6, UPPER + DIGITS + "/(). "),
     "line": Profile(7),
     "block": Profile(6),
+    # a title's printed lines as one block (the page's layout analysis may have split or merged
+    # its bold capitals badly)
+    "title": Profile(6),
 }
 
 

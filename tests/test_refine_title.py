@@ -1,0 +1,170 @@
+"""Second readings of the title and of a party's name (mapping.refine) with a stand-in for the
+crop reader: what is kept, what is not, and where the kept value says it came from."""
+
+from __future__ import annotations
+
+from mapping.frontpage import POSITION_DOUBT, FrontPage, extract_front_page
+from mapping.inid import field_confidence
+from mapping.layout import page_lines
+from mapping.model import BBox, Field, Party, Provenance
+from mapping.refine import refine
+from ocr.models import PageOcr, Word
+from ocr.reread import PROFILES
+from tests.conftest import line_words
+
+THRESHOLD = 0.7
+TITLE_BOX: BBox = (282, 336, 730, 382)
+
+
+class FakeReread:
+    """Answers every crop with the same words and records what was asked."""
+
+    def __init__(self, words: list[Word] | None) -> None:
+        self.words = words
+        self.calls: list[tuple[int, BBox, str]] = []
+
+    def __call__(self, page: int, bbox: BBox, profile: str) -> list[Word] | None:
+        self.calls.append((page, bbox, profile))
+        return None if self.words is None else list(self.words)
+
+
+def _title_page(conf: float, weakest: float = 1.0, value: str = "FLEXIBLE PAYM “RVIC FOR TRAVEL AND CREDIT CARDS") -> FrontPage:  # fmt: skip
+    fp = FrontPage()
+    raw = value.replace(" TRAVEL", "\nTRAVEL")
+    fp.fields["title"] = Field(name="title", inid="54", value=value,
+                               source=Provenance(page=0, bbox=TITLE_BOX, confidence=conf, raw=raw))  # fmt: skip
+    fp.title_weakest = min(weakest, conf)
+    return fp
+
+
+def _reading(conf: float) -> list[Word]:
+    """A block reading of the title's crop: the (54) mark caught by the left margin, the two
+    title lines, and the top of the (71) line cut by the bottom margin."""
+    return [
+        *line_words("4)", 222, 338, key=(1, 1, 1), char=10, height=18, conf=0.9),
+        *line_words("FLEXIBLE PAYMENT SERVICES FOR", 282, 338, key=(1, 1, 1), char=14,
+                    height=18, conf=conf),
+        *line_words("TRAVEL AND CREDIT CARDS", 282, 365, key=(1, 1, 2), char=14, height=17,
+                    conf=conf),
+        *line_words("Aan ee", 290, 384, key=(1, 1, 3), char=14, height=8, conf=0.2),
+    ]  # fmt: skip
+
+
+def test_a_clearly_better_title_reading_is_kept_with_its_own_provenance() -> None:
+    fp = _title_page(0.5652)
+    reader = FakeReread(_reading(0.93))
+    assert refine(fp, reader, THRESHOLD) == 1
+    title = fp.fields["title"]
+    assert title.value == "FLEXIBLE PAYMENT SERVICES FOR TRAVEL AND CREDIT CARDS"
+    assert reader.calls == [(0, TITLE_BOX, "title")]
+    kept = [w for w in _reading(0.93) if w.text not in ("4)", "Aan", "ee")]
+    assert title.source.page == 0
+    assert title.source.raw == "FLEXIBLE PAYMENT SERVICES FOR\nTRAVEL AND CREDIT CARDS"
+    assert title.source.confidence == round(field_confidence(kept), 4)
+    x0, y0, x1, y1 = title.source.bbox or (0, 0, 0, 0)
+    assert (x0, y0) == (282, 338) and y1 == 382 and x1 <= TITLE_BOX[2]
+
+
+def test_a_title_reading_not_clearly_better_leaves_the_first() -> None:
+    fp = _title_page(0.8)
+    before = fp.fields["title"]
+    reader = FakeReread(_reading(0.85))  # confidence 0.85 < 0.8 + CLEARLY_BETTER
+    fp.title_weakest = 0.3
+    assert refine(fp, reader, THRESHOLD) == 0
+    assert len(reader.calls) == 1
+    assert fp.fields["title"] == before
+
+
+def test_an_unreadable_title_crop_leaves_the_first() -> None:
+    fp = _title_page(0.5)
+    before = fp.fields["title"]
+    # nothing read, a failed or skipped reading, only the (54) mark left of the title's box
+    for answer in ([], None, line_words("(54)", 200, 338, key=(1, 1, 1), conf=0.99)):
+        reader = FakeReread(answer)
+        assert refine(fp, reader, THRESHOLD) == 0
+        assert len(reader.calls) == 1
+        assert fp.fields["title"] == before
+
+
+def test_the_same_title_read_again_confirms_it() -> None:
+    value = "FLEXIBLE PAYMENT SERVICES FOR TRAVEL AND CREDIT CARDS"
+    fp = _title_page(0.6, value=value)
+    assert refine(fp, FakeReread(_reading(0.65)), THRESHOLD) == 0
+    title = fp.fields["title"]
+    assert title.value == value and title.source.bbox == TITLE_BOX
+    assert title.source.confidence == round(field_confidence(_reading(0.65)[1:-2]), 4) > 0.6
+
+
+def test_a_confident_title_is_not_read_again() -> None:
+    fp = _title_page(0.95)
+    reader = FakeReread(_reading(0.99))
+    assert refine(fp, reader, THRESHOLD) == 0
+    assert reader.calls == []
+
+
+def test_one_weak_word_of_a_confident_title_is_read_again() -> None:
+    # 'CAMERA DATA AC » BASED ON': the title's confidence stays above the threshold
+    fp = _title_page(0.8051, weakest=0.68)
+    reader = FakeReread(_reading(0.96))
+    assert refine(fp, reader, THRESHOLD) == 1
+    assert fp.fields["title"].value.startswith("FLEXIBLE PAYMENT SERVICES")
+
+
+def test_weakest_title_word_recorded_by_extraction() -> None:
+    words = [
+        *line_words("(54) CAMERA DATA AC » BASED ON", 216, 336, key=(1, 1, 1), conf=0.96),
+        *line_words("SUBSCRIPTION STATUS", 282, 380, key=(1, 1, 2), conf=0.96),
+        *line_words("(71) Applicant: Google LLC, Mountain View, CA (US)", 216, 460,
+                    key=(2, 1, 1), conf=0.96),
+    ]  # fmt: skip
+    words = [w.model_copy(update={"confidence": 0.68}) if w.text == "»" else w for w in words]
+    page = PageOcr(index=0, width=2480, height=3508, dpi=300.0, words=tuple(words))
+    fp = extract_front_page(page_lines(page))
+    assert fp.fields["title"].value == "CAMERA DATA AC » BASED ON SUBSCRIPTION STATUS"
+    assert fp.fields["title"].source.confidence >= THRESHOLD
+    assert fp.title_weakest == 0.68
+    assert not fp.title_by_position
+
+
+def test_a_title_found_by_position_keeps_its_doubt() -> None:
+    fp = _title_page(0.5)
+    fp.title_by_position = True
+    assert refine(fp, FakeReread(_reading(0.95)), THRESHOLD) == 1
+    kept = _reading(0.95)[1:-2]
+    assert fp.fields["title"].source.confidence == round(
+        round(field_confidence(kept), 4) * POSITION_DOUBT, 4
+    )
+
+
+def test_title_profile_reads_a_block() -> None:
+    assert PROFILES["title"].psm == 6 and PROFILES["title"].whitelist is None
+
+
+def test_party_reading_keeps_only_the_words_of_the_first_reading_box() -> None:
+    # 'Anthony M. Fadel' (the last letter lost); the crop's margins catch the end of the label
+    # ('tors:') on the left and a cut line above
+    box: BBox = (398, 567, 809, 630)
+    fp = FrontPage()
+    fp.parties.append(Party(role="inventor", name="Anthony M. Fadel", kind="person",
+                            residence="San Francisco, CA", country="US",
+                            source=Provenance(page=0, bbox=box, confidence=0.5761,
+                                              raw="Anthony M. Fadel, San Francisco, CA\n(US)")))  # fmt: skip
+    words = [
+        *line_words("ANAT", 398, 525, key=(1, 1, 1), conf=0.01),
+        *line_words("tors:", 339, 571, key=(1, 1, 2), char=8, conf=0.93),
+        *line_words("Anthony M. Fadell, San Francisco, CA", 398, 568, key=(1, 1, 2), char=10,
+                    conf=0.9),
+        *line_words("(US); Yoky Matsuoka, Palo Alto, CA", 398, 594, key=(1, 1, 3), char=10,
+                    conf=0.6),
+    ]  # fmt: skip
+    words = [w.model_copy(update={"confidence": 0.76}) if w.text == "M." else w for w in words]
+    reader = FakeReread(words)
+    assert refine(fp, reader, THRESHOLD) == 1
+    assert reader.calls == [(0, box, "block")]
+    party = fp.parties[0]
+    assert party.name == "Anthony M. Fadell" and party.country == "US"
+    name_words = [w for w in words if w.text in ("Anthony", "M.", "Fadell,")]
+    assert party.source.confidence == round(field_confidence(name_words), 4)
+    assert party.source.raw == "Anthony M. Fadell, San Francisco, CA\n(US)"
+    assert party.source.bbox is not None and party.source.bbox[0] == 398
+    assert party.source.bbox[1] == 568 and party.source.bbox[3] <= 630
