@@ -109,7 +109,7 @@ def _refine_title(fp: FrontPage, reread: Reread, threshold: float) -> int:
     new = _provenance(f.source.page, words, "\n".join(lines))
     if fp.title_by_position:
         new = new.model_copy(update={"confidence": round(new.confidence * POSITION_DOUBT, 4)})
-    if value == f.value:
+    if _same_letters(value, f.value):
         best = max(f.source.confidence, new.confidence)
         fp.fields["title"] = f.model_copy(
             update={"source": f.source.model_copy(update={"confidence": round(best, 4)})}
@@ -218,7 +218,7 @@ def _refine_party(fp: FrontPage, reread: Reread, threshold: float, role: str) ->
     tokens = {t.strip(",.;:") for t in name.split()}
     name_words = [w for w in entry if w.text.strip(",.;:") in tokens] or entry
     conf = round(field_confidence(name_words), 4)
-    if name == party.name:
+    if _same_letters(name, party.name):
         best = max(conf, party.source.confidence)
         src = party.source.model_copy(update={"confidence": best})
         fp.parties[index] = party.model_copy(update={"source": src})
@@ -263,13 +263,20 @@ def _line_texts(words: list[Word]) -> list[str]:
     return [" ".join(w.text for w in line) for line in _lines(words)]
 
 
+def _same_letters(a: str, b: str) -> bool:
+    """Two readings that differ only in spaces, punctuation or case agree: the second confirms
+    the first, whose spacing stands (a block reading joins spaced initials, "L M" -> "LM", which
+    the page reading kept apart)."""
+    return re.sub(r"[\W_]+", "", a).casefold() == re.sub(r"[\W_]+", "", b).casefold()
+
+
 def _casefold(name: str) -> str:
     return " ".join(re.sub(r"[^\w&]+", " ", name).casefold().split())
 
 
 def _twin_parties(fp: FrontPage, reread: Reread) -> int:
     """US-style pages print the first applicant again as assignee (71/73). Two prints that
-    agree (ignoring case and punctuation) confirm each other. Two that nearly agree hold an
+    agree (ignoring case, spaces and punctuation) confirm each other, each keeping its own text. Two that nearly agree hold an
     OCR error: both are read again, and readings that agree across the two prints win."""
     from rapidfuzz.fuzz import ratio
 
@@ -279,7 +286,7 @@ def _twin_parties(fp: FrontPage, reread: Reread) -> int:
     if ia is None or ib is None:
         return 0
     a, b = fp.parties[ia], fp.parties[ib]
-    if _casefold(a.name) == _casefold(b.name):
+    if _same_letters(a.name, b.name):
         best = max(a.source.confidence, b.source.confidence)
         for i, p in ((ia, a), (ib, b)):
             fp.parties[i] = p.model_copy(
@@ -304,7 +311,7 @@ def _twin_parties(fp: FrontPage, reread: Reread) -> int:
             readings[i].append((entries[0][0], _provenance(p.source.page, words, text)))
     for name_a, src_a in readings[ia]:
         for name_b, src_b in readings[ib]:
-            if _casefold(name_a) == _casefold(name_b):
+            if _same_letters(name_a, name_b):
                 conf = max(src_a.confidence, src_b.confidence, a.source.confidence)
                 fp.parties[ia] = a.model_copy(
                     update={

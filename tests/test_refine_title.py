@@ -168,3 +168,31 @@ def test_party_reading_keeps_only_the_words_of_the_first_reading_box() -> None:
     assert party.source.raw == "Anthony M. Fadell, San Francisco, CA\n(US)"
     assert party.source.bbox is not None and party.source.bbox[0] == 398
     assert party.source.bbox[1] == 568 and party.source.bbox[3] <= 630
+
+
+def _org(role: str, name: str, conf: float, y: int) -> Party:
+    box: BBox = (422, y, 1187, y + 75)
+    return Party(role=role, name=name, kind="organisation", residence="Stockholm", country="SE",
+                 source=Provenance(page=0, bbox=box, confidence=conf, raw=f"{name}, Stockholm (SE)"))  # fmt: skip
+
+
+def test_readings_that_differ_only_in_spaces_confirm_and_keep_the_page_reading() -> None:
+    """A block reading joins the printed "L M" into "LM": it confirms the name, it does not
+    replace it, for a weak party and for two prints of one applicant (71/73)."""
+    printed, joined = (
+        "TELEFONAKTIEBOLAGET L M ERICSSON (PUBL)",
+        "TELEFONAKTIEBOLAGET LM ERICSSON (PUBL)",
+    )
+    words = line_words(f"{joined}, Stockholm (SE)", 422, 592, key=(1, 1, 1), char=18, conf=0.95)
+    fp = FrontPage()
+    fp.parties.append(_org("applicant", printed, 0.6, 590))
+    reader = FakeReread(words)
+    assert refine(fp, reader, THRESHOLD) == 0
+    assert fp.parties[0].name == printed
+    assert fp.parties[0].source.confidence > 0.9  # confirmed by the second reading
+
+    twins = FrontPage()
+    twins.parties += [_org("applicant", printed, 0.8, 590), _org("assignee", joined, 0.75, 900)]
+    assert refine(twins, FakeReread(None), THRESHOLD) == 0
+    assert [p.name for p in twins.parties] == [printed, joined]
+    assert [p.source.confidence for p in twins.parties] == [0.8, 0.8]  # each confirms the other
