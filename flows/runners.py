@@ -142,6 +142,13 @@ def _local_slots(workers: int) -> threading.BoundedSemaphore:
         return _LOCAL_SLOTS.setdefault(workers, threading.BoundedSemaphore(max(1, workers)))
 
 
+def local_ocr_slot(workers: int) -> threading.BoundedSemaphore:
+    """One of this process's `workers` OCR slots, for a short reading (a field's crop) that
+    does not go to the server's limit: so that no more Tesseracts read at once than
+    `ocr.workers`, and no extra worker process is started for a crop."""
+    return _local_slots(workers)
+
+
 @contextlib.contextmanager
 def ocr_slot(workers: int) -> Iterator[None]:
     """Hold one of this process's `workers` OCR slots, and with a server one slot of the

@@ -29,6 +29,7 @@ from flows.publish import (
     staged_document,
     write_atomic,
 )
+from flows.runners import local_ocr_slot
 from flows.settings import Settings
 from mapping.document import build_document
 from ocr.engines import OcrEngine, make
@@ -137,6 +138,7 @@ def field_reader(prepared: PreparedDocument, settings: Settings) -> CropReader |
         timeout=min(30.0, settings.ocr.timeout),
         cmd=settings.ocr.tesseract_cmd,
         engine=settings.ocr.engine,
+        gate=lambda: local_ocr_slot(settings.ocr.workers),
     )
 
 

@@ -8,8 +8,11 @@ failing or timed-out crop reading is skipped (the first reading stands), never f
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -53,6 +56,8 @@ class CropReader:
     cmd: str = "tesseract"
     engine: str = "auto"
     """ocr.engine: "auto", "libtesseract" or "tesserocr" (no process start per crop) or "cli"."""
+    gate: Callable[[], AbstractContextManager[Any]] = nullcontext
+    """Held around each reading: the caller's limit on Tesseracts reading at once."""
     calls: int = 0
     seconds: float = 0.0
     _cache: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
@@ -82,12 +87,16 @@ class CropReader:
             return None
         prof = PROFILES.get(profile, PROFILES["line"])
         self.calls += 1
+        with self.gate():
+            return self._read(pixels[y0:y1, x0:x1], (x0, y0), prof)
+
+    def _read(self, crop: np.ndarray, origin: tuple[int, int], prof: Profile) -> list[Word] | None:
         started = time.perf_counter()
         try:
             return read_crop(
                 self.engine,
-                np.ascontiguousarray(pixels[y0:y1, x0:x1]),
-                origin=(x0, y0),
+                np.ascontiguousarray(crop),
+                origin=origin,
                 lang=self.lang,
                 psm=prof.psm,
                 whitelist=prof.whitelist,

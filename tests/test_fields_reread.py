@@ -43,3 +43,23 @@ def test_whitelist_profile_reads_a_number(page: Path) -> None:
 def test_missing_page_image_is_no_reading(tmp_path: Path) -> None:
     reader = CropReader({0: tmp_path / "absent.pgm"})
     assert reader(0, (0, 0, 100, 40), "date") is None
+
+
+def test_each_crop_reading_holds_the_callers_gate(page: Path) -> None:
+    """The flow passes its OCR slots as the gate: a crop never makes one Tesseract more than
+    `ocr.workers` read at once."""
+    held: list[str] = []
+
+    class Gate:
+        def __enter__(self) -> None:
+            held.append("in")
+
+        def __exit__(self, *exc: object) -> None:
+            held.append("out")
+
+    reader = CropReader({0: page}, budget=2, gate=Gate)
+    assert reader(0, (300, 80, 900, 130), "number")
+    assert reader(0, (40, 220, 900, 340), "date") is not None
+    assert held == ["in", "out", "in", "out"]
+    assert reader(0, (40, 220, 900, 340), "date") is None  # over budget: no reading, no gate
+    assert held == ["in", "out", "in", "out"]
