@@ -9,8 +9,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,26 @@ def draw_label_page(folder: Path) -> Path:
     path = folder / "page.pgm"
     cv2.imwrite(str(path), pixels)
     return path
+
+
+class Overlap:
+    """The most callers ever inside `inside()` at once (for tests of concurrency limits)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.now = self.peak = 0
+
+    @contextmanager
+    def inside(self, hold: float = 0.0) -> Iterator[None]:
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        try:
+            time.sleep(hold)
+            yield
+        finally:
+            with self._lock:
+                self.now -= 1
 
 
 def load_fixture(name: str) -> dict[str, Any]:

@@ -4,8 +4,6 @@ tells when an upgrade changes it)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from flows import batch, stages
 from flows.discover import DocumentSource
 from flows.settings import Settings
 from ocr.errors import InputError
+from tests.conftest import Overlap
 
 
 class Result:
@@ -50,23 +49,18 @@ def test_digitise_tasks_prepare_within_the_gate(
 ) -> None:
     """Documents that start with `digitise` (OCR and finish included) share the process's
     prepare gate: with 2 workers one prepares at a time, with 8 two, whatever the threads."""
-    lock, counts = threading.Lock(), {"now": 0, "peak": 0}
+    overlap = Overlap()
 
     def prepare(doc: DocumentSource, out: Path, settings: Settings) -> None:
-        with lock:
-            counts["now"] += 1
-            counts["peak"] = max(counts["peak"], counts["now"])
-        time.sleep(0.05)
-        with lock:
-            counts["now"] -= 1
-        raise InputError(f"{doc.doc_id}: not an image")  # returned by the task, not raised
+        with overlap.inside(hold=0.05):
+            raise InputError(f"{doc.doc_id}: not an image")  # returned by the task, not raised
 
     monkeypatch.setattr(stages, "prepare_document", prepare)
     for workers, expected in ((2, 1), (8, 2)):
-        counts["peak"] = 0
+        overlap.peak = 0
         settings = Settings.model_validate({"ocr": {"workers": workers}})
         docs = [DocumentSource(f"d{i}", tmp_path / f"d{i}.png") for i in range(6)]
         with ThreadPoolExecutor(6) as pool:
             results = list(pool.map(batch.digitise_task.fn, docs, [tmp_path] * 6, [settings] * 6))
         assert all(isinstance(r, InputError) for r in results)
-        assert counts["peak"] == expected
+        assert overlap.peak == expected

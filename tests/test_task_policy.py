@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from flows.runners import heartbeats_only_for_a_server, make_task_runner, ocr_sl
 from flows.settings import Settings
 from flows.stages import PreparedPage
 from ocr.errors import InputError, OcrError, OcrTimeoutError, OutputError
+from tests.conftest import Overlap
 
 
 class Failed:
@@ -86,20 +85,15 @@ def test_no_more_pages_are_read_at_once_than_there_are_workers(
     """The task pool has more threads than OCR workers; the process's OCR slots hold the
     readings to `workers` at once, whatever the number of threads asking."""
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    lock, counts = threading.Lock(), {"now": 0, "peak": 0}
+    overlap = Overlap()
 
     def read(_: int) -> None:
-        with ocr_slot(workers):
-            with lock:
-                counts["now"] += 1
-                counts["peak"] = max(counts["peak"], counts["now"])
-            time.sleep(0.03)
-            with lock:
-                counts["now"] -= 1
+        with ocr_slot(workers), overlap.inside(hold=0.03):
+            pass
 
     with ThreadPoolExecutor(workers + 3) as pool:
         list(pool.map(read, range(4 * workers + 4)))
-    assert counts["peak"] == workers
+    assert overlap.peak == workers
 
 
 def test_flow_run_heartbeats_are_off_on_the_temporary_api_only() -> None:
