@@ -73,6 +73,7 @@ def mapped_fields(page: PageOcr, doc_id: str, image: Path) -> dict[str, Any]:
             budget=settings.ocr.reread_fields,
             timeout=min(30.0, settings.ocr.timeout),
             cmd=settings.ocr.tesseract_cmd,
+            engine=settings.ocr.engine,
         )
     doc = build_document(
         doc_id, [page], settings.ocr.lang, non_text_ink=[ink_outside_words(image, page)],
