@@ -137,23 +137,19 @@ _LOCAL_SLOTS: dict[int, threading.BoundedSemaphore] = {}
 _LOCAL_SLOTS_LOCK = threading.Lock()
 
 
-def _local_slots(workers: int) -> threading.BoundedSemaphore:
+def local_ocr_slot(workers: int) -> threading.BoundedSemaphore:
+    """This process's `workers` OCR slots (hold one with `with`). A short reading (a field's
+    crop) takes one of these only, not the server's: no more Tesseracts read at once than
+    `ocr.workers`, and no extra worker process is started for a crop."""
     with _LOCAL_SLOTS_LOCK:
         return _LOCAL_SLOTS.setdefault(workers, threading.BoundedSemaphore(max(1, workers)))
-
-
-def local_ocr_slot(workers: int) -> threading.BoundedSemaphore:
-    """One of this process's `workers` OCR slots, for a short reading (a field's crop) that
-    does not go to the server's limit: so that no more Tesseracts read at once than
-    `ocr.workers`, and no extra worker process is started for a crop."""
-    return _local_slots(workers)
 
 
 @contextlib.contextmanager
 def ocr_slot(workers: int) -> Iterator[None]:
     """Hold one of this process's `workers` OCR slots, and with a server one slot of the
     global OCR limit, while the body (a page's reading) runs."""
-    with _local_slots(workers):
+    with local_ocr_slot(workers):
         if not api_url():
             yield
             return
