@@ -71,8 +71,16 @@ def parse_party(chunk: str) -> tuple[str, str | None, str | None]:
     parts = [p.strip() for p in text.split(",")]
     name_parts = [parts[0]] if parts else []
     rest = parts[1:]
-    while rest and NAME_SUFFIX.match(rest[0]):
-        name_parts.append(rest.pop(0))
+    while rest:
+        if NAME_SUFFIX.match(rest[0]):
+            name_parts.append(rest.pop(0))
+            continue
+        # the comma after a legal form read as a period: 'Locoroll, Inc.. Cupertino. CA'
+        split = re.match(r"^(\S+?)\.{1,2}\s+(\S.*)$", rest[0])
+        if not split or not NAME_SUFFIX.match(f"{split[1]}."):
+            break
+        name_parts.append(f"{split[1]}.")
+        rest[0] = split[2]
     name = repair_legal_forms(", ".join(p for p in name_parts if p))
     residence = ", ".join(p for p in rest if p) or None
     return name.strip(" ,;"), residence, country

@@ -74,3 +74,19 @@ def test_person_is_not_an_organisation() -> None:
 )
 def test_legal_form_ocr_repairs(ocr: str, fixed: str) -> None:
     assert repair_legal_forms(ocr) == fixed
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "residence"),
+    [
+        ("Locoroll, Inc.. Cupertino. CA (US)", "Locoroll, Inc.", "Cupertino. CA"),  # 1-bit scan
+        ("Noon Home, Inc. Cupertino, CA (US)", "Noon Home, Inc.", "Cupertino, CA"),
+        ("John Doe, Jr. Austin, TX (US)", "John Doe, Jr.", "Austin, TX"),
+        ("Jane Roe, St. Louis, MO (US)", "Jane Roe", "St. Louis, MO"),  # not a legal form
+    ],
+)
+def test_a_legal_form_whose_comma_was_read_as_a_period(
+    text: str, name: str, residence: str
+) -> None:
+    (got_name, got_residence, country, _), *_ = split_parties(text)
+    assert (got_name, got_residence, country) == (name, residence, "US")
