@@ -54,9 +54,7 @@ def refine(fp: FrontPage, reread: Reread, threshold: float) -> int:
         new = _provenance(f.source.page, words, text)
         if value == f.value:
             best = max(f.source.confidence, new.confidence)
-            fp.fields[name] = f.model_copy(
-                update={"source": f.source.model_copy(update={"confidence": round(best, 4)})}
-            )
+            fp.fields[name] = _confirmed(f, best)
         elif new.confidence >= f.source.confidence + CLEARLY_BETTER:
             update: dict[str, object] = {"value": value, "source": new}
             if name == "application_number":
@@ -111,14 +109,19 @@ def _refine_title(fp: FrontPage, reread: Reread, threshold: float) -> int:
         new = new.model_copy(update={"confidence": round(new.confidence * POSITION_DOUBT, 4)})
     if _same_letters(value, f.value):
         best = max(f.source.confidence, new.confidence)
-        fp.fields["title"] = f.model_copy(
-            update={"source": f.source.model_copy(update={"confidence": round(best, 4)})}
-        )
+        fp.fields["title"] = _confirmed(f, best)
         return 0
     if new.confidence < f.source.confidence + CLEARLY_BETTER:
         return 0
     fp.fields["title"] = f.model_copy(update={"value": value, "source": new})
     return 1
+
+
+def _confirmed(f: Field, confidence: float) -> Field:
+    """`f` with the confidence a second reading that agreed with it gave."""
+    return f.model_copy(
+        update={"source": f.source.model_copy(update={"confidence": round(confidence, 4)})}
+    )
 
 
 def _within(words: list[Word], bbox: BBox) -> list[Word]:
@@ -276,8 +279,9 @@ def _casefold(name: str) -> str:
 
 def _twin_parties(fp: FrontPage, reread: Reread) -> int:
     """US-style pages print the first applicant again as assignee (71/73). Two prints that
-    agree (ignoring case, spaces and punctuation) confirm each other, each keeping its own text. Two that nearly agree hold an
-    OCR error: both are read again, and readings that agree across the two prints win."""
+    agree (ignoring case, spaces and punctuation) confirm each other, each keeping its own
+    text. Two that nearly agree hold an OCR error: both are read again, and readings that agree
+    across the two prints win."""
     from rapidfuzz.fuzz import ratio
 
     first = {r: next((i for i, p in enumerate(fp.parties) if p.role == r), None)
