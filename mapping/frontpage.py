@@ -11,10 +11,10 @@ import re
 from collections.abc import Callable
 
 from mapping import normalise as nz
-from mapping.inid import Segment, field_confidence, segment_lines, strip_label
+from mapping.inid import Segment, damaged_caption, field_confidence, segment_lines, strip_label
 from mapping.ipc import clean_subclasses, confirm, find_symbols, symbol_confidence
 from mapping.layout import Line, union_bbox
-from mapping.model import Field, Note, Paragraph, Party, Priority, Provenance, Token
+from mapping.model import BBox, Field, Note, Paragraph, Party, Priority, Provenance, Token
 from mapping.parties import is_organisation, split_parties
 from ocr.models import Word
 
@@ -66,6 +66,8 @@ class FrontPage:
         """The title was found above the parties without (54) (its confidence is lowered)."""
         self.title_weakest = 1.0
         """The lowest confidence of the title's words (one misread word of a long title)."""
+        self.title_region: BBox | None = None
+        """The title's printed area when its first line went unread (see `_title_region`)."""
 
     def put(
         self,
@@ -98,6 +100,9 @@ class FrontPage:
 def value_start(seg: Segment) -> int:
     """Offset of the value in the segment's text, after any printed label."""
     _, skip = strip_label(seg.text, seg.code)
+    if not skip:
+        code, skip = damaged_caption(seg.text)
+        skip = skip if code == seg.code else 0
     return skip
 
 
@@ -407,6 +412,7 @@ def extract_front_page(lines: list[Line]) -> FrontPage:
     _fallbacks(fp, lines)
     if "title" not in fp.fields:
         _title_above_parties(fp, lines, segments)
+    fp.title_region = _title_region(segments, lines)
     cross_check(fp, lines)
     confirm_symbols(fp)
     if any(seg.code == "51" for seg in segments) and not fp.ipc and not fp.unreadable_ipc:
@@ -429,6 +435,23 @@ def _fallbacks(fp: FrontPage, lines: list[Line]) -> None:
                                  confidence=round(line.confidence, 4), raw=line.text)  # fmt: skip
                 fp.put("office", "19", code, src)
                 break
+
+
+def _title_region(segments: list[Segment], lines: list[Line]) -> BBox | None:
+    """A title starts on its (54) mark's row. When that row holds the mark alone and the title's
+    words start below it, the first line went unread (bold capitals that touch, on a 1-bit
+    scan): the area from the mark's row to the title's last word, across the column, is where
+    the whole title is printed."""
+    seg = next((s for s in segments if s.code == "54"), None)
+    if seg is None or seg.anchor is None or not seg.words:
+        return None
+    first = seg.words[0].bbox
+    if (first[1] + first[3]) / 2 <= seg.anchor[3]:
+        return None
+    column = [ln.bbox for ln in lines if ln.page == seg.page and ln.column == seg.column]
+    x0 = min(w.bbox[0] for w in seg.words)
+    x1 = max([w.bbox[2] for w in seg.words] + [b[2] for b in column])
+    return (x0, seg.anchor[1], x1, max(w.bbox[3] for w in seg.words))
 
 
 def _title_above_parties(fp: FrontPage, lines: list[Line], segments: list[Segment]) -> None:

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
+from rapidfuzz.distance import Levenshtein
+
 from mapping.layout import Line, union_bbox
 from mapping.model import Provenance
 from ocr.models import Word
@@ -258,12 +260,30 @@ def label_starts_field(text: str) -> str | None:
         return None
     code, end = strip_label(stripped)
     if code is None:
-        return None
+        return damaged_caption(stripped)[0]
     label = stripped[:end]
     after = stripped[end:]
     if ":" in label or code in _DISTINCT or (after[:1].isdigit() or after[:1] == "*"):
         return code
     return None
+
+
+# One-word captions of US-style front pages, which a colon always follows.
+_CAPTIONS = {"filed": "22", "applicant": "71", "applicants": "71", "inventor": "72",
+             "inventors": "72", "assignee": "73", "assignees": "73"}  # fmt: skip
+
+
+def damaged_caption(text: str) -> tuple[str | None, int]:
+    """A caption with one letter damaged ('Viled:' for 'Filed:' when a 1-bit scan broke the
+    F's bar): one edit away from a known one-word caption, at the start of the text, followed
+    by a colon. Returns (its code, characters to skip) or (None, 0)."""
+    m = re.match(r"\s*([A-Za-z']{4,11}):\s*", text)
+    if m is not None:
+        word = m[1].lower()
+        for caption, code in _CAPTIONS.items():
+            if Levenshtein.distance(word, caption, score_cutoff=1) <= 1:
+                return code, m.end()
+    return None, 0
 
 
 # --- segments -----------------------------------------------------------------------------------

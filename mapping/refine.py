@@ -90,28 +90,37 @@ def _provenance(page: int | None, words: list[Word], raw: str) -> Provenance:
 
 def _refine_title(fp: FrontPage, reread: Reread, threshold: float) -> int:
     """The title: its printed lines read again as one block, when the title or one of its words
-    is below `threshold` (one misread word hardly lowers the confidence of a long title). Only
-    the words inside the first reading's box count (see `_within`)."""
+    is below `threshold` (one misread word hardly lowers the confidence of a long title), or
+    when its first line went unread (`FrontPage.title_region`). Only the words inside the first
+    reading's box, or the title's region, count (see `_within`)."""
     f = fp.fields.get("title")
     if f is None or f.source.bbox is None:
         return 0
-    if f.source.confidence >= threshold and fp.title_weakest >= threshold:
+    region = fp.title_region
+    if region is None and f.source.confidence >= threshold and fp.title_weakest >= threshold:
         return 0
-    words = _within(reread(f.source.page or 0, f.source.bbox, "title") or [], f.source.bbox)
+    box = region or f.source.bbox
+    words = _within(reread(f.source.page or 0, box, "title") or [], box)
     if not words:
         return 0
-    lines = _line_texts(words)
-    value = title_text(lines)
+    lines = _lines(words)
+    texts = [" ".join(w.text for w in ln) for ln in lines]
+    value = title_text(texts)
     if not value:
         return 0
-    new = _provenance(f.source.page, words, "\n".join(lines))
+    new = _provenance(f.source.page, words, "\n".join(texts))
     if fp.title_by_position:
         new = new.model_copy(update={"confidence": round(new.confidence * POSITION_DOUBT, 4)})
     if _same_letters(value, f.value):
         best = max(f.source.confidence, new.confidence)
         fp.fields["title"] = _confirmed(f, best)
         return 0
-    if new.confidence < f.source.confidence + CLEARLY_BETTER:
+    found_lost_line = (
+        region is not None
+        and new.confidence >= threshold
+        and any((ln[0].bbox[1] + ln[0].bbox[3]) / 2 < f.source.bbox[1] for ln in lines)
+    )
+    if new.confidence < f.source.confidence + CLEARLY_BETTER and not found_lost_line:
         return 0
     fp.fields["title"] = f.model_copy(update={"value": value, "source": new})
     return 1

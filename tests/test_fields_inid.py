@@ -118,6 +118,27 @@ def test_label_alone_starts_a_field_only_where_it_cannot_be_running_text() -> No
     assert label_starts_field("Filed on the same day") is None  # no colon, no value
 
 
+def test_a_caption_with_one_damaged_letter_starts_its_field() -> None:
+    # a 1-bit scan broke the F's bar ('Viled:') and its '(22)' went unread too
+    assert label_starts_field("Viled: Apr. 6, 2018") == "22"
+    assert label_starts_field("Inventcrs: Igor Karp, Sunnyvale, CA (US)") == "72"
+    assert label_starts_field("Field: the invention") is None  # two edits from 'filed'
+    assert label_starts_field("Notice: Subject to any disclaimer") is None
+    assert label_starts_field("Viled Apr. 6, 2018") is None  # no colon: could be running text
+
+
+def test_a_date_and_a_party_under_damaged_captions_without_marks() -> None:
+    lines = [
+        _line("(21) Appl. No.: 15/947,048", 216, 793),
+        _line("Viled: Apr. 6, 2018", 283, 846),
+        _line("Assignec: Google LLC, Mountain View, CA (US)", 283, 900),
+    ]
+    fp = extract_front_page(lines)
+    assert fp.fields["filing_date"].value == "2018-04-06"
+    assert fp.fields["application_number"].value == "15/947,048"
+    assert [(p.role, p.name) for p in fp.parties] == [("assignee", "Google LLC")]
+
+
 # --- segmentation on synthetic lines ----------------------------------------------------------
 
 

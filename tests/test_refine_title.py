@@ -196,3 +196,76 @@ def test_readings_that_differ_only_in_spaces_confirm_and_keep_the_page_reading()
     assert refine(twins, FakeReread(None), THRESHOLD) == 0
     assert [p.name for p in twins.parties] == [printed, joined]
     assert [p.source.confidence for p in twins.parties] == [0.8, 0.8]  # each confirms the other
+
+
+def _lost_first_line_page() -> PageOcr:
+    """us_027 as a 1-bit scan reads it: the (54) mark alone on its row, the first title line
+    gone and the two others cut to one word each; the column is as wide as the (71) line."""
+    words = [
+        *line_words("(54)", 216, 335, key=(1, 1, 1), char=14, height=28, conf=0.92),
+        *line_words("SYSTE", 282, 363, key=(2, 1, 1), char=14, height=28, conf=0.92),
+        *line_words("APPARATUSE", 282, 391, key=(2, 1, 2), char=14, height=28, conf=0.89),
+        *line_words("(71) Applicant: Locoroll, Inc., Cupertino, CA (US)", 216, 443,
+                    key=(3, 1, 1), char=14, height=28, conf=0.93),
+    ]  # fmt: skip
+    return PageOcr(index=0, width=1700, height=2200, dpi=200.0, words=tuple(words))
+
+
+def _region_reading(conf: float) -> list[Word]:
+    return [
+        *line_words("INTELLIGENT LIGHTING CONTROL", 282, 336, key=(1, 1, 1), char=14, height=28,
+                    conf=conf),
+        *line_words("SYSTEM AUTOMATED ADJUSTMENT", 282, 364, key=(1, 1, 2), char=14, height=28,
+                    conf=conf),
+        *line_words("APPARATUSES, SYSTEMS, AND METHODS", 282, 392, key=(1, 1, 3), char=14,
+                    height=28, conf=conf),
+        *line_words("Applicant:", 282, 440, key=(1, 1, 4), char=14, height=28, conf=0.9),
+    ]  # fmt: skip
+
+
+def test_a_mark_alone_on_its_row_gives_the_title_region() -> None:
+    fp = extract_front_page(page_lines(_lost_first_line_page()))
+    assert fp.fields["title"].value == "SYSTE APPARATUSE"
+    x0, y0, x1, y1 = fp.title_region or (0, 0, 0, 0)
+    assert (x0, y0, y1) == (282, 335, 419)  # from the mark's row to the last title word
+    assert x1 >= 216 + 14 * 49  # across the column, as wide as the (71) line
+
+
+def test_a_title_on_its_mark_row_has_no_region() -> None:
+    words = [
+        *line_words("(54) CAMERA DATA ACCESS BASED ON", 216, 336, key=(1, 1, 1), conf=0.96),
+        *line_words("SUBSCRIPTION STATUS", 282, 380, key=(1, 1, 2), conf=0.96),
+        *line_words("(71) Applicant: Google LLC, Mountain View, CA (US)", 216, 460,
+                    key=(2, 1, 1), conf=0.96),
+    ]  # fmt: skip
+    page = PageOcr(index=0, width=2480, height=3508, dpi=300.0, words=tuple(words))
+    assert extract_front_page(page_lines(page)).title_region is None
+
+
+def test_a_lost_first_title_line_is_read_from_the_title_region() -> None:
+    fp = extract_front_page(page_lines(_lost_first_line_page()))
+    region = fp.title_region
+    first_conf = fp.fields["title"].source.confidence
+    # confident enough, but not clearly more confident than the two words read first
+    reading = _region_reading(first_conf + 0.02)
+    reader = FakeReread(reading)
+    assert refine(fp, reader, THRESHOLD) >= 1
+    assert (0, region, "title") in reader.calls
+    title = fp.fields["title"]
+    assert title.value == (
+        "INTELLIGENT LIGHTING CONTROL SYSTEM AUTOMATED ADJUSTMENT APPARATUSES, SYSTEMS, AND METHODS"
+    )
+    assert title.source.raw is not None and "Applicant" not in title.source.raw
+    assert title.source.bbox is not None and title.source.bbox[1] == 336
+
+
+def test_a_region_reading_without_the_lost_line_or_below_threshold_is_not_kept() -> None:
+    fp = extract_front_page(page_lines(_lost_first_line_page()))
+    before = fp.fields["title"]
+    same_rows = [w for w in _region_reading(0.95) if w.bbox[1] >= 364]
+    refine(fp, FakeReread(same_rows), THRESHOLD)  # nothing above the first reading's top
+    assert fp.fields["title"].value == before.value
+
+    fp = extract_front_page(page_lines(_lost_first_line_page()))
+    refine(fp, FakeReread(_region_reading(0.6)), THRESHOLD)
+    assert fp.fields["title"].value == before.value
