@@ -50,7 +50,7 @@ from flows.runners import (
 from flows.settings import Settings
 from ocr.errors import IpdError, OutputError
 from ocr.models import PageOcr
-from output_schemas.validate import warm_up
+from output_schemas.validate import warm_up_in_background
 
 
 def _retry_transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -268,7 +268,7 @@ def _run_documents(
     if len(results):
         logger.info("%d document(s) unchanged since the last run: skipped", len(results))
     if todo and _tasks_run_here():  # the schemas compile while the first pages are read
-        threading.Thread(target=warm_up, name="ipdigitise-schemas", daemon=True).start()
+        warm_up_in_background()
     page_task = cached_ocr_task if api_url() else ocr_task
     progress = RunProgress(sink())
     progress.start(len(todo), 0)

@@ -179,7 +179,12 @@ def run(
         f"{settings.ocr.workers} worker(s) -> {out}"
     )
     console.print(f"  {api.describe()}", highlight=False)
-    prefect_api.hand_over(api)
+    from output_schemas.validate import warm_up_in_background
+
+    # the schema compiles while the server finishes booting (unless Dask's workers validate)
+    prefect_api.hand_over(
+        api, while_waiting=warm_up_in_background if runner_kind == "threads" else None
+    )
     started = time.perf_counter()
     with Progress(
         TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),

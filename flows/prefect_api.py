@@ -275,9 +275,11 @@ def start_early(choice: ApiChoice) -> None:
         choice.server = server
 
 
-def hand_over(choice: ApiChoice) -> None:
+def hand_over(choice: ApiChoice, while_waiting: Callable[[], None] | None = None) -> None:
     """Give the early server to Prefect once it answers (Prefect is imported here), or stop it
-    and let Prefect start its own. Call just before the first flow run."""
+    and let Prefect start its own. Call just before the first flow run. `while_waiting` is
+    started once Prefect is imported, before the wait (with no early server, not at all): work
+    that can use the CPU the booting server leaves idle."""
     server = choice.server
     if server is None:
         return
@@ -287,6 +289,8 @@ def hand_over(choice: ApiChoice) -> None:
         from prefect.server.api.server import SubprocessASGIServer  # noqa: F401
         from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
 
+        if while_waiting is not None:
+            while_waiting()
         if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
             reason = "Prefect is configured for another API"
         elif not server.wait_ready(timeout):

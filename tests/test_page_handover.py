@@ -25,6 +25,7 @@ from flows.artifacts import UNCHANGED
 from flows.settings import Settings
 from ocr.errors import OutputError
 from ocr.models import PageOcr, Word
+from output_schemas import validate
 
 pytestmark = pytest.mark.slow
 
@@ -99,7 +100,7 @@ def api(prefect_api: PrefectApi, tmp_path: Path) -> Iterator[PrefectApi]:
 def warmed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Records each batch that compiled the schemas ahead of its first finish, by thread name."""
     calls: list[str] = []
-    monkeypatch.setattr(batch, "warm_up", lambda: calls.append(threading.current_thread().name))
+    monkeypatch.setattr(validate, "warm_up", lambda: calls.append(threading.current_thread().name))
     return calls
 
 

@@ -207,3 +207,38 @@ def test_the_early_temporary_server_runs_without_the_services_nobody_uses(
     assert env["PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED"] == "false"
     assert env["PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED"] == "true"  # the user's own choice
     assert env["PREFECT__SERVER_EPHEMERAL"] == "1" and env["PREFECT_UI_ENABLED"] == "0"
+
+
+class _Booting:
+    """Stands in for the early server: records the wait."""
+
+    api_url = "http://127.0.0.1:9/api"
+    ready_after = 0.5
+
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+
+    def wait_ready(self, timeout: float) -> bool:
+        self.events.append("wait for the server")
+        return True
+
+    def stop(self) -> None:
+        self.events.append("server stopped")
+
+
+def test_work_handed_to_hand_over_starts_before_the_wait(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    monkeypatch.setattr(prefect_api, "_register", lambda server: True)
+    choice = ApiChoice("temporary", server=_Booting(events))  # type: ignore[arg-type]
+    prefect_api.hand_over(choice, while_waiting=lambda: events.append("work started"))
+    assert events == ["work started", "wait for the server"]
+    assert choice.server is not None  # handed over, not stopped
+
+
+def test_without_an_early_server_hand_over_starts_nothing() -> None:
+    events: list[str] = []
+    prefect_api.hand_over(ApiChoice("reused", "http://127.0.0.1:4200/api"),
+                          while_waiting=lambda: events.append("work started"))  # fmt: skip
+    assert events == []
