@@ -29,15 +29,16 @@ def split_parties(text: str) -> list[tuple[str, str | None, str | None, tuple[in
     """Parties as (name, residence, country, (start, end) in text), in printed order.
 
     Entries are separated by ';' (all offices' usual separator). A country in brackets
-    '(US)' followed by a new name also ends an entry when the ';' was not read.
+    '(US)' followed by a new name also ends an entry when the ';' was not read, or was read as
+    ':' or ','.
     """
     out = []
     pos = 0
-    chunks = re.split(r"(;|(?<=\([A-Z]{2}\))\s*[,.]?\s+(?=[A-Z][a-z]))", text)
+    chunks = re.split(r"(;|(?<=\([A-Z]{2}\))\s*[,.:]?\s+(?=[A-Z][a-z]))", text)
     for chunk in chunks:
         start = pos
         pos += len(chunk)
-        if chunk is None or not chunk.strip() or re.fullmatch(r";|\s*[,.]?\s+", chunk):
+        if chunk is None or not chunk.strip() or re.fullmatch(r";|\s*[,.:]?\s+", chunk):
             continue
         lead = len(chunk) - len(_LEADING_AND.sub("", chunk.lstrip()))
         body = chunk[lead:]
@@ -56,6 +57,9 @@ def repair_legal_forms(name: str) -> str:
     name = re.sub(r"(?<=[\s,])Ine\.?$", "Inc.", name)  # c read as e
     # Roman numerals after a word: 'Mobility Il' -> 'Mobility II' (l and 1 for I)
     name = re.sub(r"(?<=[A-Za-z] )(?:Il|lI|I1|1I|ll)(?=\b|,)", "II", name)
+    if not is_organisation(name):  # 'Andrew II B Zhou': a generation follows the surname, so
+        # 'II' before more of the name is an initial H whose bar a 1-bit scan broke
+        name = re.sub(r"(?<=[A-Za-z] )II(?= [A-Z])", "H", name)
     return name
 
 
@@ -68,7 +72,7 @@ def parse_party(chunk: str) -> tuple[str, str | None, str | None]:
     country = country_match[1] if country_match else None
     if country_match:
         text = text[: country_match.start()].strip(" ,")
-    parts = [p.strip() for p in text.split(",")]
+    parts = [p.strip() for p in _name_period_as_comma(text).split(",")]
     name_parts = [parts[0]] if parts else []
     rest = parts[1:]
     while rest:
@@ -84,6 +88,24 @@ def parse_party(chunk: str) -> tuple[str, str | None, str | None]:
     name = repair_legal_forms(", ".join(p for p in name_parts if p))
     residence = ", ".join(p for p in rest if p) or None
     return name.strip(" ,;"), residence, country
+
+
+# A word of two or more lower-case letters ending in a period after at least one other word,
+# then a capital: 'Andrew H B Zhou. Tiburon', 'Zhou Tian Xing. ‘liburon', 'Licensing Corp. San'
+_NAME_END_PERIOD = re.compile(r"^(\S+(?:\s+\S+)*?\s+(\S*[a-z]{2}))\.\s+(?=[A-Z]|[\"'‘“]\w)")
+
+
+def _name_period_as_comma(text: str) -> str:
+    """The comma after a name read as a period ('Andrew H B Zhou. Tiburon. CA', on a 1-bit
+    scan): within the text up to the first comma, the first such period becomes a comma. Not
+    after the first word ('Prof. Dr. Hans Müller'), a one-letter initial ('John A. Smith') or
+    before a lower-case word ('Sony Corp. of America'); a legal form keeps its period."""
+    head, sep, tail = text.partition(",")
+    m = _NAME_END_PERIOD.match(head)
+    if m is None:
+        return text
+    name = m[1] + ("." if NAME_SUFFIX.match(m[2] + ".") else "")
+    return f"{name}, {head[m.end() :]}{sep}{tail}"
 
 
 def is_organisation(name: str) -> bool:

@@ -207,15 +207,20 @@ def _symbol_field(page: int | None, words: list[Word], text: str, sym: Symbol) -
 
 
 def _refine_party(fp: FrontPage, reread: Reread, threshold: float, role: str) -> int:
-    """The first party of a role: re-read its printed lines as a block and split again."""
+    """The first party of a role: re-read the role's printed list as a block (Tesseract reads
+    a name better among its neighbours than in a crop of its own lines: 'Fadell,' against
+    'Fadel],' on a 1-bit page) and take its first entry. A reading that agrees confirms the
+    name only when none of its words is below `threshold` (two readings of one doubtful word
+    from the same pixels are not two witnesses: 'Kare' for 'Karc')."""
     index = next((i for i, p in enumerate(fp.parties) if p.role == role), None)
     if index is None:
         return 0
     party = fp.parties[index]
     if party.source.confidence >= threshold or party.source.bbox is None:
         return 0
-    words = _within(reread(party.source.page or 0, party.source.bbox, "block") or [],
-                    party.source.bbox)  # fmt: skip
+    box = union_bbox(p.source.bbox for p in fp.parties
+                     if p.role == role and p.source.page == party.source.page and p.source.bbox)  # fmt: skip
+    words = _within(reread(party.source.page or 0, box, "block") or [], box)
     if not words:
         return 0
     text, starts = _block(words)
@@ -231,9 +236,9 @@ def _refine_party(fp: FrontPage, reread: Reread, threshold: float, role: str) ->
     name_words = [w for w in entry if w.text.strip(",.;:") in tokens] or entry
     conf = round(field_confidence(name_words), 4)
     if _same_letters(name, party.name):
-        best = max(conf, party.source.confidence)
-        src = party.source.model_copy(update={"confidence": best})
-        fp.parties[index] = party.model_copy(update={"source": src})
+        if min(w.confidence for w in name_words) >= threshold:
+            src = party.source.model_copy(update={"confidence": max(conf, party.source.confidence)})
+            fp.parties[index] = party.model_copy(update={"source": src})
         return 0
     if conf < party.source.confidence + CLEARLY_BETTER:
         return 0

@@ -70,6 +70,9 @@ def test_person_is_not_an_organisation() -> None:
         ("AT&T Mobility Il, LLC", "AT&T Mobility II, LLC"),
         ("Google Ine.", "Google Inc."),
         ("Google LLC", "Google LLC"),
+        ("Andrew II B Zhou", "Andrew H B Zhou"),  # a generation follows the surname: an H
+        ("Henry Ford II", "Henry Ford II"),
+        ("Partners Fund II LP", "Partners Fund II LP"),
     ],
 )
 def test_legal_form_ocr_repairs(ocr: str, fixed: str) -> None:
@@ -90,3 +93,31 @@ def test_a_legal_form_whose_comma_was_read_as_a_period(
 ) -> None:
     (got_name, got_residence, country, _), *_ = split_parties(text)
     assert (got_name, got_residence, country) == (name, residence, "US")
+
+
+def test_a_semicolon_read_as_a_colon_after_the_country_still_ends_an_entry() -> None:
+    # crypto_2's 1-bit page: ';' read as ':', and the comma after two names as a period
+    text = (
+        "Andrew II B Zhou. Tiburon. CA (US):\nTiger T G Zhou, \u2018Tiburon, CA (US):\n"
+        "Zhou Tian Xing. \u2018liburon, CA (US)"
+    )
+    assert _parties(text) == [
+        ("Andrew H B Zhou", "Tiburon. CA", "US"),
+        ("Tiger T G Zhou", "\u2018Tiburon, CA", "US"),
+        ("Zhou Tian Xing", "\u2018liburon, CA", "US"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "residence"),
+    [
+        ("John A. Smith. Austin. TX (US)", "John A. Smith", "Austin. TX"),  # not the initial
+        ("Dolby Laboratories Licensing Corp. San Francisco, CA (US)",
+         "Dolby Laboratories Licensing Corp.", "San Francisco, CA"),  # the legal form keeps it
+        ("Prof. Dr. Hans Müller, Berlin (DE)", "Prof. Dr. Hans Müller", "Berlin"),  # first word
+        ("Sony Corp. of America, New York, NY (US)", "Sony Corp. of America", "New York, NY"),
+    ],
+)  # fmt: skip
+def test_the_comma_after_a_name_read_as_a_period(text: str, name: str, residence: str) -> None:
+    (got_name, got_residence, _, _), *_ = split_parties(text)
+    assert (got_name, got_residence) == (name, residence)

@@ -269,3 +269,39 @@ def test_a_region_reading_without_the_lost_line_or_below_threshold_is_not_kept()
     fp = extract_front_page(page_lines(_lost_first_line_page()))
     refine(fp, FakeReread(_region_reading(0.6)), THRESHOLD)
     assert fp.fields["title"].value == before.value
+
+
+def _inventor(name: str, conf: float, y: int) -> Party:
+    box: BBox = (398, y, 809, y + 55)
+    return Party(role="inventor", name=name, kind="person", residence="Danielsville, PA",
+                 country="US", source=Provenance(page=0, bbox=box, confidence=conf,
+                                                 raw=f"{name}, Danielsville, PA (US);"))  # fmt: skip
+
+
+def _list_reading(weak: float) -> list[Word]:
+    words = [
+        *line_words("Jeffrey Kare, Danielsville, PA (US);", 398, 500, key=(1, 1, 1), char=10,
+                    conf=0.95),
+        *line_words("James P. Steiner, Royersford, PA (US)", 398, 560, key=(1, 1, 2), char=10,
+                    conf=0.95),
+    ]  # fmt: skip
+    return [w.model_copy(update={"confidence": weak}) if w.text == "Kare," else w for w in words]
+
+
+def test_a_weak_first_party_is_read_again_with_its_whole_list() -> None:
+    """Tesseract reads a name better among its neighbours ('Fadell,' against 'Fadel],' in a
+    crop of its own lines on a 1-bit page): the crop is the role's list, the first entry counts."""
+    fp = FrontPage()
+    fp.parties += [_inventor("Jeffrey Kare", 0.6, 500), _inventor("James P. Steiner", 0.9, 560)]
+    reader = FakeReread(_list_reading(0.9))
+    refine(fp, reader, THRESHOLD)
+    assert reader.calls[0] == (0, (398, 500, 809, 615), "block")
+    assert fp.parties[0].name == "Jeffrey Kare" and fp.parties[0].source.confidence > 0.9
+
+
+def test_an_agreeing_reading_with_a_weak_word_does_not_confirm_the_name() -> None:
+    # the same doubtful word read twice from the same pixels ('Kare' for 'Karc') is no witness
+    fp = FrontPage()
+    fp.parties += [_inventor("Jeffrey Kare", 0.6, 500), _inventor("James P. Steiner", 0.9, 560)]
+    refine(fp, FakeReread(_list_reading(0.66)), THRESHOLD)
+    assert fp.parties[0].source.confidence == 0.6
