@@ -63,7 +63,7 @@ def warm_up() -> None:
 def warm_up_in_background() -> None:
     """`warm_up` in a daemon thread. lxml compiles without holding the interpreter, so this can
     start while the command waits for Prefect's server: the compile then uses CPU the start-up
-    leaves idle instead of CPU the first pages need (a one-page run ends ~0.75 s sooner).
+    leaves idle instead of CPU the first pages need (a one-page run ends ~0.7 s sooner).
     Compiling twice is impossible (see `st96_schema`)."""
     threading.Thread(target=warm_up, name="ipdigitise-schemas", daemon=True).start()
 

@@ -127,18 +127,6 @@ def test_a_caption_with_one_damaged_letter_starts_its_field() -> None:
     assert label_starts_field("Viled Apr. 6, 2018") is None  # no colon: could be running text
 
 
-def test_a_date_and_a_party_under_damaged_captions_without_marks() -> None:
-    lines = [
-        _line("(21) Appl. No.: 15/947,048", 216, 793),
-        _line("Viled: Apr. 6, 2018", 283, 846),
-        _line("Assignec: Google LLC, Mountain View, CA (US)", 283, 900),
-    ]
-    fp = extract_front_page(lines)
-    assert fp.fields["filing_date"].value == "2018-04-06"
-    assert fp.fields["application_number"].value == "15/947,048"
-    assert [(p.role, p.name) for p in fp.parties] == [("assignee", "Google LLC")]
-
-
 # --- segmentation on synthetic lines ----------------------------------------------------------
 
 
@@ -149,6 +137,18 @@ def _line(text: str, x: int, y: int, column: int = 0, conf: float = 0.95, h: int
         words.append(Word(text=token, bbox=(cx, y, cx + width, y + h), confidence=conf))
         cx += width + 15
     return Line(tuple(words), 0, column)
+
+
+def test_a_date_and_a_party_under_damaged_captions_without_marks() -> None:
+    lines = [
+        _line("(21) Appl. No.: 15/947,048", 216, 793),
+        _line("Viled: Apr. 6, 2018", 283, 846),
+        _line("Assignec: Google LLC, Mountain View, CA (US)", 283, 900),
+    ]
+    fp = extract_front_page(lines)
+    assert fp.fields["filing_date"].value == "2018-04-06"
+    assert fp.fields["application_number"].value == "15/947,048"
+    assert [(p.role, p.name) for p in fp.parties] == [("assignee", "Google LLC")]
 
 
 def test_values_continue_over_lines_of_their_column() -> None:
